@@ -1,0 +1,837 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* tracewire.c - reference codec for the tracewire v1 trace header. */
+#include "tracewire.h"
+
+#include <string.h>
+
+/* ======================================================================
+ * Character classes for the W3C grammars (spec 04 §4.2.5, §4.2.6).
+ * A const table, so there is nothing to initialise; tests/unit_text.c
+ * re-derives every bit from the grammar definitions.
+ * ====================================================================== */
+
+#define C_KEY0 0x01u /* tracestate key, first char: lcalpha / DIGIT */
+#define C_KEY 0x02u  /* tracestate key: lcalpha DIGIT _ - * / @ */
+#define C_VAL 0x04u  /* tracestate value chr: %x20-7E except , = */
+#define C_NBLK 0x08u /* tracestate value nblk-chr: chr except SP */
+#define C_TOK 0x10u  /* RFC 7230 tchar (baggage keys) */
+#define C_BOCT 0x20u /* baggage-octet */
+#define C_OWS 0x40u  /* SP / HTAB */
+
+static const uint8_t tw_ctype[256] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0x00 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0x10 */
+    0x44, 0x3c, 0x0c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x2c, 0x2c, 0x3e, 0x3c, 0x00, 0x3e, 0x3c, 0x2e, /* 0x20 */
+    0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x2c, 0x0c, 0x2c, 0x20, 0x2c, 0x2c, /* 0x30 */
+    0x2e, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, /* 0x40 */
+    0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x2c, 0x0c, 0x2c, 0x3c, 0x3e, /* 0x50 */
+    0x3c, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, /* 0x60 */
+    0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x2c, 0x3c, 0x2c, 0x3c, 0x00, /* 0x70 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0x80 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0x90 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0xa0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0xb0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0xc0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0xd0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0xe0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0xf0 */
+};
+
+/* ======================================================================
+ * Status strings
+ * ====================================================================== */
+
+const char *tw_status_name(int status)
+{
+    switch (status) {
+    case TW_OK: return "TW_OK";
+    case TW_E_TRUNCATED: return "TW_E_TRUNCATED";
+    case TW_E_VARINT: return "TW_E_VARINT";
+    case TW_E_FIELD_NUMBER: return "TW_E_FIELD_NUMBER";
+    case TW_E_WIRE_TYPE: return "TW_E_WIRE_TYPE";
+    case TW_E_OVERRUN: return "TW_E_OVERRUN";
+    case TW_E_BLOCK_LENGTH: return "TW_E_BLOCK_LENGTH";
+    case TW_E_HEX: return "TW_E_HEX";
+    case TW_E_UUID_TEXT: return "TW_E_UUID_TEXT";
+    case TW_E_ID_LENGTH: return "TW_E_ID_LENGTH";
+    case TW_E_ZERO_ID: return "TW_E_ZERO_ID";
+    case TW_E_FLAGS: return "TW_E_FLAGS";
+    case TW_E_CONTEXT: return "TW_E_CONTEXT";
+    case TW_E_TRACESTATE: return "TW_E_TRACESTATE";
+    case TW_E_BAGGAGE: return "TW_E_BAGGAGE";
+    case TW_E_UNKNOWN_FIELD: return "TW_E_UNKNOWN_FIELD";
+    case TW_E_TOO_LONG: return "TW_E_TOO_LONG";
+    case TW_E_TOO_MANY_UNKNOWN: return "TW_E_TOO_MANY_UNKNOWN";
+    case TW_E_TOO_MANY_MEMBERS: return "TW_E_TOO_MANY_MEMBERS";
+    case TW_E_VERSION: return "TW_E_VERSION";
+    case TW_E_ARG: return "TW_E_ARG";
+    case TW_E_BUFFER: return "TW_E_BUFFER";
+    case TW_E_RANDOM: return "TW_E_RANDOM";
+    case TW_E_NO_RANDOM: return "TW_E_NO_RANDOM";
+    default: return "TW_E_UNKNOWN_STATUS";
+    }
+}
+
+const char *tw_strerror(int status)
+{
+    switch (status) {
+    case TW_OK: return "success";
+    case TW_E_TRUNCATED: return "input ends before the block does; more bytes are needed";
+    case TW_E_VARINT: return "varint longer than 10 bytes or above 64 bits";
+    case TW_E_FIELD_NUMBER: return "field number 0 or tag above 32 bits";
+    case TW_E_WIRE_TYPE: return "wire type not allowed, or wrong for a known field";
+    case TW_E_OVERRUN: return "a field runs past the end of the message";
+    case TW_E_BLOCK_LENGTH: return "block length is not a minimal unsigned varint of at most 9 bytes";
+    case TW_E_HEX: return "not lowercase hex of the expected length";
+    case TW_E_UUID_TEXT: return "not an 8-4-4-4-12 hex UUID";
+    case TW_E_ID_LENGTH: return "an id field has the wrong length";
+    case TW_E_ZERO_ID: return "an id is all zero";
+    case TW_E_FLAGS: return "trace_flags above 255";
+    case TW_E_CONTEXT: return "trace-id and span-id must come together, with flags and tracestate only beside them";
+    case TW_E_TRACESTATE: return "tracestate breaks the W3C grammar";
+    case TW_E_BAGGAGE: return "baggage breaks the W3C grammar";
+    case TW_E_UNKNOWN_FIELD: return "an unknown-field view is not one whole field with an unknown number";
+    case TW_E_TOO_LONG: return "longer than the spec's limit";
+    case TW_E_TOO_MANY_UNKNOWN: return "more unknown fields than the limit";
+    case TW_E_TOO_MANY_MEMBERS: return "more list-members than the limit";
+    case TW_E_VERSION: return "block version not spoken here; skip it by its length";
+    case TW_E_ARG: return "invalid argument";
+    case TW_E_BUFFER: return "output buffer too small";
+    case TW_E_RANDOM: return "random source failed";
+    case TW_E_NO_RANDOM: return "no random source available";
+    default: return "unknown status";
+    }
+}
+
+const char *tw_status_class(int status)
+{
+    if (status >= 0) return "ok";
+    if (TW_IS_TRUNCATED(status)) return "truncated";
+    if (TW_IS_MALFORMED(status)) return "malformed";
+    if (TW_IS_INVALID(status)) return "invalid";
+    if (TW_IS_LIMIT(status)) return "limit";
+    if (TW_IS_VERSION(status)) return "version";
+    if (TW_IS_USAGE(status)) return "usage";
+    return "unknown";
+}
+
+/* ======================================================================
+ * Small helpers
+ * ====================================================================== */
+
+static int tw_all_zero(const uint8_t *p, size_t n)
+{
+    uint8_t acc = 0;
+    size_t i;
+    for (i = 0; i < n; i++) acc |= p[i];
+    return acc == 0;
+}
+
+/* Protobuf varint (spec 04 §4.4): at most 10 bytes, the 10th 0 or 1.
+ * *minimal is cleared when the encoding is longer than needed. */
+static int tw_read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out, int *minimal)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    unsigned i;
+    for (i = 0; i < TW_VARINT_MAX_LEN; i++) {
+        uint8_t b;
+        if (p == end) return TW_E_OVERRUN;
+        b = *p++;
+        if (i == TW_VARINT_MAX_LEN - 1 && b > 1) return TW_E_VARINT;
+        v |= (uint64_t)(b & 0x7Fu) << (7 * i);
+        if ((b & 0x80u) == 0) {
+            if (i > 0 && b == 0) *minimal = 0;
+            *out = v;
+            *pp = p;
+            return TW_OK;
+        }
+    }
+    return TW_E_VARINT; /* not reached: the 10th byte check returns first */
+}
+
+static size_t tw_varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80u) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static uint8_t *tw_write_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80u) {
+        *p++ = (uint8_t)(v | 0x80u);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* Skip one field's payload given its wire type; used for unknown fields. */
+static int tw_skip_payload(const uint8_t **pp, const uint8_t *end, unsigned wire_type)
+{
+    uint64_t v;
+    int minimal = 1;
+    int st;
+    switch (wire_type) {
+    case 0:
+        return tw_read_varint(pp, end, &v, &minimal);
+    case 1:
+        if ((size_t)(end - *pp) < 8) return TW_E_OVERRUN;
+        *pp += 8;
+        return TW_OK;
+    case 5:
+        if ((size_t)(end - *pp) < 4) return TW_E_OVERRUN;
+        *pp += 4;
+        return TW_OK;
+    case 2:
+        st = tw_read_varint(pp, end, &v, &minimal);
+        if (st != TW_OK) return st;
+        if (v > (uint64_t)(end - *pp)) return TW_E_OVERRUN;
+        *pp += (size_t)v;
+        return TW_OK;
+    default:
+        return TW_E_WIRE_TYPE;
+    }
+}
+
+/* Read a tag; rejects tags above 32 bits, field number 0 and wire types
+ * 3, 4, 6, 7 (spec 04 §4.4). */
+static int tw_read_tag(const uint8_t **pp, const uint8_t *end, uint32_t *field, unsigned *wire_type,
+                       int *minimal)
+{
+    uint64_t key;
+    int st = tw_read_varint(pp, end, &key, minimal);
+    if (st != TW_OK) return st;
+    if (key > 0xFFFFFFFFu || (key >> 3) == 0) return TW_E_FIELD_NUMBER;
+    *field = (uint32_t)(key >> 3);
+    *wire_type = (unsigned)(key & 7u);
+    if (*wire_type == 3 || *wire_type == 4 || *wire_type > 5) return TW_E_WIRE_TYPE;
+    return TW_OK;
+}
+
+/* ======================================================================
+ * W3C text grammars
+ * ====================================================================== */
+
+tw_status tw_tracestate_validate(const char *s, size_t len)
+{
+    /* Key positions for the uniqueness check: 32 * 4 bytes of stack. */
+    uint16_t key_off[TW_TRACESTATE_MAX_MEMBERS];
+    uint16_t key_len[TW_TRACESTATE_MAX_MEMBERS];
+    const uint8_t *b = (const uint8_t *)s;
+    size_t i = 0, members = 0, m;
+
+    if (s == NULL && len != 0) return TW_E_ARG;
+    if (len > TW_TRACESTATE_MAX_LEN) return TW_E_TOO_LONG;
+    for (;;) {
+        size_t k0, v0, vend;
+        while (i < len && (tw_ctype[b[i]] & C_OWS)) i++;
+        if (i < len && b[i] != ',') {
+            /* key */
+            k0 = i;
+            if (!(tw_ctype[b[i]] & C_KEY0)) return TW_E_TRACESTATE;
+            i++;
+            while (i < len && (tw_ctype[b[i]] & C_KEY)) i++;
+            if (i - k0 > 256 || i == len || b[i] != '=') return TW_E_TRACESTATE;
+            i++;
+            /* value: a run of chr, ending in nblk-chr; trailing SP is OWS */
+            v0 = i;
+            while (i < len && (tw_ctype[b[i]] & C_VAL)) i++;
+            vend = i;
+            while (vend > v0 && b[vend - 1] == ' ') vend--;
+            if (vend == v0 || vend - v0 > 256) return TW_E_TRACESTATE;
+            while (i < len && (tw_ctype[b[i]] & C_OWS)) i++;
+            if (i < len && b[i] != ',') return TW_E_TRACESTATE;
+            if (members == TW_TRACESTATE_MAX_MEMBERS) return TW_E_TOO_MANY_MEMBERS;
+            for (m = 0; m < members; m++) {
+                if (key_len[m] == v0 - 1 - k0 && memcmp(b + key_off[m], b + k0, key_len[m]) == 0)
+                    return TW_E_TRACESTATE;
+            }
+            key_off[members] = (uint16_t)k0;
+            key_len[members] = (uint16_t)(v0 - 1 - k0);
+            members++;
+        }
+        if (i == len) return TW_OK;
+        i++; /* the comma */
+    }
+}
+
+/* Baggage key (token) at b[i..]; returns the index after it, or i if empty. */
+static size_t tw_bg_token(const uint8_t *b, size_t i, size_t len)
+{
+    while (i < len && (tw_ctype[b[i]] & C_TOK)) i++;
+    return i;
+}
+
+static size_t tw_bg_ows(const uint8_t *b, size_t i, size_t len)
+{
+    while (i < len && (tw_ctype[b[i]] & C_OWS)) i++;
+    return i;
+}
+
+tw_status tw_baggage_validate(const char *s, size_t len)
+{
+    const uint8_t *b = (const uint8_t *)s;
+    size_t i, j, members = 0;
+
+    if (s == NULL && len != 0) return TW_E_ARG;
+    if (len > TW_BAGGAGE_MAX_LEN) return TW_E_TOO_LONG;
+    i = tw_bg_ows(b, 0, len);
+    if (i == len) return TW_OK; /* empty (or blank) text: no members */
+    for (;;) {
+        /* key OWS "=" OWS value */
+        j = tw_bg_token(b, i, len);
+        if (j == i) return TW_E_BAGGAGE;
+        i = tw_bg_ows(b, j, len);
+        if (i == len || b[i] != '=') return TW_E_BAGGAGE;
+        i = tw_bg_ows(b, i + 1, len);
+        while (i < len && (tw_ctype[b[i]] & C_BOCT)) i++;
+        /* *( OWS ";" OWS property ) */
+        for (;;) {
+            i = tw_bg_ows(b, i, len);
+            if (i == len || b[i] != ';') break;
+            i = tw_bg_ows(b, i + 1, len);
+            j = tw_bg_token(b, i, len);
+            if (j == i) return TW_E_BAGGAGE;
+            i = tw_bg_ows(b, j, len);
+            if (i < len && b[i] == '=') {
+                i = tw_bg_ows(b, i + 1, len);
+                while (i < len && (tw_ctype[b[i]] & C_BOCT)) i++;
+            }
+        }
+        if (++members > TW_BAGGAGE_MAX_MEMBERS) return TW_E_TOO_MANY_MEMBERS;
+        if (i == len) return TW_OK;
+        if (b[i] != ',') return TW_E_BAGGAGE;
+        i = tw_bg_ows(b, i + 1, len);
+    }
+}
+
+/* ======================================================================
+ * Header decode (spec 04 §4.4)
+ * ====================================================================== */
+
+/* The canonical minimal header: 0a 10 <16> 12 08 <8> [18 <flags>]. */
+static int tw_is_minimal_layout(const uint8_t *m)
+{
+    return m[0] == 0x0A && m[1] == 0x10 && m[18] == 0x12 && m[19] == 0x08;
+}
+
+static void tw_clear_optional(tw_header_t *h)
+{
+    memset(h->correlation_id, 0, sizeof h->correlation_id);
+    h->discarded = 0;
+    h->tracestate.ptr = NULL;
+    h->tracestate.len = 0;
+    h->baggage.ptr = NULL;
+    h->baggage.len = 0;
+    h->n_unknown = 0;
+}
+
+int tw_header_decode(tw_header_t *h, const uint8_t *msg, size_t len)
+{
+    const uint8_t *p, *end;
+    const uint8_t *tid = NULL, *sid = NULL, *cid = NULL;
+    const uint8_t *ts = NULL, *bg = NULL;
+    size_t tid_len = 0, sid_len = 0, cid_len = 0, ts_len = 0, bg_len = 0;
+    uint64_t flags = 0;
+    uint32_t last_known = 0;
+    int canonical = 1, seen_unknown = 0;
+
+    if (h == NULL || (msg == NULL && len != 0)) return TW_E_ARG;
+    if (len > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
+
+    /* Fast path: the canonical minimal header at fixed offsets (§4.3). */
+    if ((len == TW_HEADER_MINIMAL_LEN && msg[28] == 0x18 && msg[29] != 0 && msg[29] < 0x80) ||
+        len == TW_HEADER_MINIMAL_LEN - 2) {
+        if (tw_is_minimal_layout(msg)) {
+            if (tw_all_zero(msg + 2, TW_TRACE_ID_LEN) || tw_all_zero(msg + 20, TW_SPAN_ID_LEN))
+                return TW_E_ZERO_ID;
+            memcpy(h->trace_id, msg + 2, TW_TRACE_ID_LEN);
+            memcpy(h->span_id, msg + 20, TW_SPAN_ID_LEN);
+            h->trace_flags = len == TW_HEADER_MINIMAL_LEN ? msg[29] : 0;
+            h->present = TW_HAS_CONTEXT;
+            h->canonical = 1;
+            tw_clear_optional(h);
+            return (int)len;
+        }
+    }
+
+    h->n_unknown = 0;
+    p = msg;
+    end = msg + len;
+    while (p < end) {
+        const uint8_t *field_start = p;
+        uint32_t field;
+        unsigned wt;
+        uint64_t v;
+        int tag_minimal = 1;
+        int st = tw_read_tag(&p, end, &field, &wt, &tag_minimal);
+        if (st != TW_OK) return st;
+
+        /* Unknown fields are forwarded verbatim, so only a known field's
+         * encoding decides whether the input is canonical. */
+        if (field > 6) { /* unknown: keep it whole, as received (§4.2.7) */
+            st = tw_skip_payload(&p, end, wt);
+            if (st != TW_OK) return st;
+            if (h->n_unknown == TW_UNKNOWN_MAX_FIELDS) return TW_E_TOO_MANY_UNKNOWN;
+            h->unknown[h->n_unknown].ptr = field_start;
+            h->unknown[h->n_unknown].len = (size_t)(p - field_start);
+            h->n_unknown++;
+            seen_unknown = 1;
+            continue;
+        }
+        if (wt != (field == 3 ? 0u : 2u)) return TW_E_WIRE_TYPE;
+        if (!tag_minimal || seen_unknown || field <= last_known) canonical = 0;
+        last_known = field;
+
+        st = tw_read_varint(&p, end, &v, &canonical);
+        if (st != TW_OK) return st;
+        if (field == 3) {
+            if (v > 0xFFFFFFFFu) return TW_E_FLAGS;
+            if (v == 0) canonical = 0;
+            flags = v;
+            continue;
+        }
+        if (v > (uint64_t)(end - p)) return TW_E_OVERRUN;
+        if (v == 0) canonical = 0;
+        switch (field) { /* per-occurrence size checks (§4.4) */
+        case 1:
+            if (v > TW_TRACE_ID_LEN) return TW_E_ID_LENGTH;
+            tid = p;
+            tid_len = (size_t)v;
+            break;
+        case 2:
+            if (v > TW_SPAN_ID_LEN) return TW_E_ID_LENGTH;
+            sid = p;
+            sid_len = (size_t)v;
+            break;
+        case 4:
+            if (v > TW_CORRELATION_ID_LEN) return TW_E_ID_LENGTH;
+            cid = p;
+            cid_len = (size_t)v;
+            break;
+        case 5:
+            if (v > TW_TRACESTATE_MAX_LEN) return TW_E_TOO_LONG;
+            ts = p;
+            ts_len = (size_t)v;
+            break;
+        default: /* 6 */
+            if (v > TW_BAGGAGE_MAX_LEN) return TW_E_TOO_LONG;
+            bg = p;
+            bg_len = (size_t)v;
+            break;
+        }
+        p += (size_t)v;
+    }
+
+    /* Final values, in the order of §4.4. */
+    if ((tid_len != 0 && tid_len != TW_TRACE_ID_LEN) || (sid_len != 0 && sid_len != TW_SPAN_ID_LEN) ||
+        (cid_len != 0 && cid_len != TW_CORRELATION_ID_LEN))
+        return TW_E_ID_LENGTH;
+    if (flags > 0xFFu) return TW_E_FLAGS;
+    if ((tid_len == 0) != (sid_len == 0) || (tid_len == 0 && (flags != 0 || ts_len != 0)))
+        return TW_E_CONTEXT;
+    if ((tid_len && tw_all_zero(tid, tid_len)) || (sid_len && tw_all_zero(sid, sid_len)) ||
+        (cid_len && tw_all_zero(cid, cid_len)))
+        return TW_E_ZERO_ID;
+
+    h->present = 0;
+    h->discarded = 0;
+    if (tid_len) {
+        memcpy(h->trace_id, tid, TW_TRACE_ID_LEN);
+        memcpy(h->span_id, sid, TW_SPAN_ID_LEN);
+        h->present |= TW_HAS_CONTEXT;
+    } else {
+        memset(h->trace_id, 0, TW_TRACE_ID_LEN);
+        memset(h->span_id, 0, TW_SPAN_ID_LEN);
+    }
+    h->trace_flags = (uint8_t)flags;
+    if (cid_len) {
+        memcpy(h->correlation_id, cid, TW_CORRELATION_ID_LEN);
+        h->present |= TW_HAS_CORRELATION_ID;
+    } else {
+        memset(h->correlation_id, 0, TW_CORRELATION_ID_LEN);
+    }
+    /* An invalid tracestate or baggage is dropped, not fatal (§4.5). */
+    if (ts_len && tw_tracestate_validate((const char *)ts, ts_len) != TW_OK) {
+        h->discarded |= TW_DISCARDED_TRACESTATE;
+        ts = NULL;
+        ts_len = 0;
+        canonical = 0;
+    }
+    if (bg_len && tw_baggage_validate((const char *)bg, bg_len) != TW_OK) {
+        h->discarded |= TW_DISCARDED_BAGGAGE;
+        bg = NULL;
+        bg_len = 0;
+        canonical = 0;
+    }
+    h->tracestate.ptr = ts_len ? (const char *)ts : NULL;
+    h->tracestate.len = ts_len;
+    h->baggage.ptr = bg_len ? (const char *)bg : NULL;
+    h->baggage.len = bg_len;
+    h->canonical = (uint8_t)canonical;
+    return (int)len;
+}
+
+/* ======================================================================
+ * Header encode (spec 04 §4.3)
+ * ====================================================================== */
+
+/* An unknown-field view must be exactly one well-formed field whose number
+ * is not one v1 defines. */
+static int tw_check_unknown_view(const tw_view_t *u)
+{
+    const uint8_t *p = u->ptr, *end;
+    uint32_t field;
+    unsigned wt;
+    int minimal = 1;
+    if (u->ptr == NULL || u->len == 0) return TW_E_UNKNOWN_FIELD;
+    end = p + u->len;
+    if (tw_read_tag(&p, end, &field, &wt, &minimal) != TW_OK || field <= 6) return TW_E_UNKNOWN_FIELD;
+    if (tw_skip_payload(&p, end, wt) != TW_OK || p != end) return TW_E_UNKNOWN_FIELD;
+    return TW_OK;
+}
+
+tw_status tw_header_validate(const tw_header_t *h)
+{
+    size_t i;
+    int st;
+    if (h == NULL) return TW_E_ARG;
+    if ((h->present & ~(TW_HAS_CONTEXT | TW_HAS_CORRELATION_ID)) != 0) return TW_E_ARG;
+    if ((h->tracestate.ptr == NULL && h->tracestate.len != 0) ||
+        (h->baggage.ptr == NULL && h->baggage.len != 0))
+        return TW_E_ARG;
+    if (h->present & TW_HAS_CONTEXT) {
+        if (tw_all_zero(h->trace_id, TW_TRACE_ID_LEN) || tw_all_zero(h->span_id, TW_SPAN_ID_LEN))
+            return TW_E_ZERO_ID;
+    } else if (h->trace_flags != 0 || h->tracestate.len != 0) {
+        return TW_E_CONTEXT;
+    }
+    if ((h->present & TW_HAS_CORRELATION_ID) && tw_all_zero(h->correlation_id, TW_CORRELATION_ID_LEN))
+        return TW_E_ZERO_ID;
+    if (h->tracestate.len) {
+        st = tw_tracestate_validate(h->tracestate.ptr, h->tracestate.len);
+        if (st != TW_OK) return (tw_status)st;
+    }
+    if (h->baggage.len) {
+        st = tw_baggage_validate(h->baggage.ptr, h->baggage.len);
+        if (st != TW_OK) return (tw_status)st;
+    }
+    if (h->n_unknown > TW_UNKNOWN_MAX_FIELDS) return TW_E_TOO_MANY_UNKNOWN;
+    for (i = 0; i < h->n_unknown; i++) {
+        st = tw_check_unknown_view(&h->unknown[i]);
+        if (st != TW_OK) return (tw_status)st;
+    }
+    return TW_OK;
+}
+
+/* Size of the canonical encoding of a validated header. */
+static size_t tw_encoded_len(const tw_header_t *h)
+{
+    size_t n = 0, i;
+    if (h->present & TW_HAS_CONTEXT) {
+        n += 2 + TW_TRACE_ID_LEN + 2 + TW_SPAN_ID_LEN;
+        if (h->trace_flags) n += 1 + tw_varint_len(h->trace_flags);
+    }
+    if (h->present & TW_HAS_CORRELATION_ID) n += 2 + TW_CORRELATION_ID_LEN;
+    if (h->tracestate.len) n += 1 + tw_varint_len(h->tracestate.len) + h->tracestate.len;
+    if (h->baggage.len) n += 1 + tw_varint_len(h->baggage.len) + h->baggage.len;
+    for (i = 0; i < h->n_unknown; i++) n += h->unknown[i].len;
+    return n;
+}
+
+static uint8_t *tw_put_bytes(uint8_t *p, uint8_t tag, const void *src, size_t n)
+{
+    *p++ = tag;
+    p = tw_write_varint(p, n);
+    memcpy(p, src, n);
+    return p + n;
+}
+
+int tw_header_encode(uint8_t *out, size_t cap, const tw_header_t *h)
+{
+    size_t need, i;
+    uint8_t *p;
+    int st;
+
+    if (h == NULL) return TW_E_ARG;
+    /* Fast path: ids and flags only (the common hop header). */
+    if (h->present == TW_HAS_CONTEXT && h->tracestate.len == 0 && h->baggage.len == 0 &&
+        h->n_unknown == 0 && h->trace_flags < 0x80) {
+        if (tw_all_zero(h->trace_id, TW_TRACE_ID_LEN) || tw_all_zero(h->span_id, TW_SPAN_ID_LEN))
+            return TW_E_ZERO_ID;
+        need = h->trace_flags ? TW_HEADER_MINIMAL_LEN : TW_HEADER_MINIMAL_LEN - 2;
+        if (out == NULL) return (int)need;
+        if (cap < need) return TW_E_BUFFER;
+        out[0] = 0x0A;
+        out[1] = 0x10;
+        memcpy(out + 2, h->trace_id, TW_TRACE_ID_LEN);
+        out[18] = 0x12;
+        out[19] = 0x08;
+        memcpy(out + 20, h->span_id, TW_SPAN_ID_LEN);
+        if (h->trace_flags) {
+            out[28] = 0x18;
+            out[29] = h->trace_flags;
+        }
+        return (int)need;
+    }
+
+    st = tw_header_validate(h);
+    if (st != TW_OK) return st;
+    need = tw_encoded_len(h);
+    if (need > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
+    if (out == NULL) return (int)need;
+    if (cap < need) return TW_E_BUFFER;
+
+    p = out;
+    if (h->present & TW_HAS_CONTEXT) {
+        p = tw_put_bytes(p, 0x0A, h->trace_id, TW_TRACE_ID_LEN);
+        p = tw_put_bytes(p, 0x12, h->span_id, TW_SPAN_ID_LEN);
+        if (h->trace_flags) {
+            *p++ = 0x18;
+            p = tw_write_varint(p, h->trace_flags);
+        }
+    }
+    if (h->present & TW_HAS_CORRELATION_ID)
+        p = tw_put_bytes(p, 0x22, h->correlation_id, TW_CORRELATION_ID_LEN);
+    if (h->tracestate.len) p = tw_put_bytes(p, 0x2A, h->tracestate.ptr, h->tracestate.len);
+    if (h->baggage.len) p = tw_put_bytes(p, 0x32, h->baggage.ptr, h->baggage.len);
+    for (i = 0; i < h->n_unknown; i++) {
+        memcpy(p, h->unknown[i].ptr, h->unknown[i].len);
+        p += h->unknown[i].len;
+    }
+    return (int)(p - out);
+}
+
+/* ======================================================================
+ * Prefix block (spec 05 §5.2)
+ * ====================================================================== */
+
+int tw_block_measure(const uint8_t *buf, size_t len, unsigned *version, size_t *msg_off,
+                     size_t *msg_len)
+{
+    uint64_t v = 0;
+    size_t i, total;
+
+    if (buf == NULL && len != 0) return TW_E_ARG;
+    if (len < 1) return TW_E_TRUNCATED;
+    for (i = 0;; i++) {
+        uint8_t b;
+        if (i == TW_BLOCK_LENGTH_MAX_LEN) return TW_E_BLOCK_LENGTH;
+        if (1 + i >= len) return TW_E_TRUNCATED;
+        b = buf[1 + i];
+        v |= (uint64_t)(b & 0x7Fu) << (7 * i);
+        if ((b & 0x80u) == 0) {
+            if (i > 0 && b == 0) return TW_E_BLOCK_LENGTH; /* not minimal */
+            break;
+        }
+    }
+    if (v > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
+    total = 1 + (i + 1) + (size_t)v;
+    if (len < total) return TW_E_TRUNCATED;
+    if (version) *version = buf[0];
+    if (msg_off) *msg_off = i + 2;
+    if (msg_len) *msg_len = (size_t)v;
+    return (int)total;
+}
+
+int tw_block_decode(tw_header_t *h, const uint8_t *buf, size_t len)
+{
+    unsigned version;
+    size_t off, mlen;
+    int total, st;
+
+    if (h == NULL) return TW_E_ARG;
+    total = tw_block_measure(buf, len, &version, &off, &mlen);
+    if (total < 0) return total;
+    if (version != TW_WIRE_VERSION) return TW_E_VERSION;
+    st = tw_header_decode(h, buf + off, mlen);
+    return st < 0 ? st : total;
+}
+
+int tw_block_encode(uint8_t *out, size_t cap, const tw_header_t *h)
+{
+    int mlen = tw_header_encode(NULL, 0, h);
+    size_t lenlen, need;
+    int st;
+
+    if (mlen < 0) return mlen;
+    lenlen = tw_varint_len((uint64_t)mlen);
+    need = 1 + lenlen + (size_t)mlen;
+    if (out == NULL) return (int)need;
+    if (cap < need) return TW_E_BUFFER;
+    out[0] = TW_WIRE_VERSION;
+    (void)tw_write_varint(out + 1, (uint64_t)mlen);
+    st = tw_header_encode(out + 1 + lenlen, cap - 1 - lenlen, h);
+    return st < 0 ? st : (int)need;
+}
+
+/* ======================================================================
+ * Hex and UUID text (spec 04 §4.8)
+ * ====================================================================== */
+
+static const char tw_hexdig[16] = {'0', '1', '2', '3', '4', '5', '6', '7',
+                                   '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+
+void tw_hex_encode(char *out, const uint8_t *in, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        out[2 * i] = tw_hexdig[in[i] >> 4];
+        out[2 * i + 1] = tw_hexdig[in[i] & 0x0F];
+    }
+}
+
+/* Value of a hex digit, or -1. upper != 0 also accepts A-F. */
+static int tw_hexval(char c, int upper)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (upper && c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int tw_hex_decode_case(uint8_t *out, const char *in, size_t n, int upper)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int hi = tw_hexval(in[2 * i], upper), lo = tw_hexval(in[2 * i + 1], upper);
+        if (hi < 0 || lo < 0) return -1;
+        out[i] = (uint8_t)((hi << 4) | lo);
+    }
+    return 0;
+}
+
+tw_status tw_hex_decode(uint8_t *out, const char *in, size_t n)
+{
+    if ((out == NULL || in == NULL) && n != 0) return TW_E_ARG;
+    return tw_hex_decode_case(out, in, n, 0) == 0 ? TW_OK : TW_E_HEX;
+}
+
+void tw_uuid_format(char out[TW_UUID_TEXT_LEN], const uint8_t uuid[TW_CORRELATION_ID_LEN])
+{
+    tw_hex_encode(out, uuid, 4);
+    out[8] = '-';
+    tw_hex_encode(out + 9, uuid + 4, 2);
+    out[13] = '-';
+    tw_hex_encode(out + 14, uuid + 6, 2);
+    out[18] = '-';
+    tw_hex_encode(out + 19, uuid + 8, 2);
+    out[23] = '-';
+    tw_hex_encode(out + 24, uuid + 10, 6);
+}
+
+tw_status tw_uuid_parse(uint8_t out[TW_CORRELATION_ID_LEN], const char *in, size_t len)
+{
+    if (out == NULL || (in == NULL && len != 0)) return TW_E_ARG;
+    if (len != TW_UUID_TEXT_LEN || in[8] != '-' || in[13] != '-' || in[18] != '-' || in[23] != '-')
+        return TW_E_UUID_TEXT;
+    if (tw_hex_decode_case(out, in, 4, 1) || tw_hex_decode_case(out + 4, in + 9, 2, 1) ||
+        tw_hex_decode_case(out + 6, in + 14, 2, 1) || tw_hex_decode_case(out + 8, in + 19, 2, 1) ||
+        tw_hex_decode_case(out + 10, in + 24, 6, 1))
+        return TW_E_UUID_TEXT;
+    return TW_OK;
+}
+
+/* ======================================================================
+ * Identifiers (spec 04 §4.7)
+ * ====================================================================== */
+
+#if !defined(TW_NO_OS_RANDOM) && defined(__linux__)
+#include <errno.h>
+#include <sys/random.h>
+int tw_os_random(void *ctx, uint8_t *out, size_t len)
+{
+    size_t got = 0;
+    (void)ctx;
+    while (got < len) {
+        ssize_t r = getrandom(out + got, len - got, 0);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    return 0;
+}
+#define TW_HAVE_OS_RANDOM 1
+#elif !defined(TW_NO_OS_RANDOM) &&                                                                 \
+    (defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__))
+#include <stdlib.h>
+int tw_os_random(void *ctx, uint8_t *out, size_t len)
+{
+    (void)ctx;
+    arc4random_buf(out, len);
+    return 0;
+}
+#define TW_HAVE_OS_RANDOM 1
+#else
+int tw_os_random(void *ctx, uint8_t *out, size_t len)
+{
+    (void)ctx;
+    (void)out;
+    (void)len;
+    return -1;
+}
+#define TW_HAVE_OS_RANDOM 0
+#endif
+
+static int tw_draw(tw_random_fn rnd, void *ctx, uint8_t *out, size_t len)
+{
+    if (rnd == NULL) {
+        if (!TW_HAVE_OS_RANDOM) return TW_E_NO_RANDOM;
+        rnd = tw_os_random;
+    }
+    return rnd(ctx, out, len) == 0 ? TW_OK : TW_E_RANDOM;
+}
+
+/* Draw a non-zero id: all-zero draws are retried, at most 4 draws. */
+static tw_status tw_nonzero_id(uint8_t *out, size_t len, tw_random_fn rnd, void *ctx)
+{
+    int attempt, st;
+    if (out == NULL) return TW_E_ARG;
+    for (attempt = 0; attempt < 4; attempt++) {
+        st = tw_draw(rnd, ctx, out, len);
+        if (st != TW_OK) return (tw_status)st;
+        if (!tw_all_zero(out, len)) return TW_OK;
+    }
+    return TW_E_RANDOM;
+}
+
+tw_status tw_trace_id_generate(uint8_t out[TW_TRACE_ID_LEN], tw_random_fn rnd, void *ctx)
+{
+    return tw_nonzero_id(out, TW_TRACE_ID_LEN, rnd, ctx);
+}
+
+tw_status tw_span_id_generate(uint8_t out[TW_SPAN_ID_LEN], tw_random_fn rnd, void *ctx)
+{
+    return tw_nonzero_id(out, TW_SPAN_ID_LEN, rnd, ctx);
+}
+
+tw_status tw_uuid4_generate(uint8_t out[TW_CORRELATION_ID_LEN], tw_random_fn rnd, void *ctx)
+{
+    int st;
+    if (out == NULL) return TW_E_ARG;
+    st = tw_draw(rnd, ctx, out, TW_CORRELATION_ID_LEN);
+    if (st != TW_OK) return (tw_status)st;
+    out[6] = (uint8_t)(0x40u | (out[6] & 0x0Fu));
+    out[8] = (uint8_t)(0x80u | (out[8] & 0x3Fu));
+    return TW_OK;
+}
+
+tw_status tw_uuid7_generate(uint8_t out[TW_CORRELATION_ID_LEN], uint64_t unix_ms, tw_random_fn rnd,
+                            void *ctx)
+{
+    int st, i;
+    if (out == NULL || unix_ms >= ((uint64_t)1 << 48)) return TW_E_ARG;
+    st = tw_draw(rnd, ctx, out + 6, 10);
+    if (st != TW_OK) return (tw_status)st;
+    for (i = 0; i < 6; i++) out[i] = (uint8_t)(unix_ms >> (40 - 8 * i));
+    out[6] = (uint8_t)(0x70u | (out[6] & 0x0Fu));
+    out[8] = (uint8_t)(0x80u | (out[8] & 0x3Fu));
+    return TW_OK;
+}
