@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: Apache-2.0
+# tracewire: build, test, install. `make help` lists the targets.
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR     ?= $(PREFIX)/bin
+
+CC      ?= cc
+CLANG   ?= clang
+CFLAGS  ?= -O2 -g
+PYTHON  ?= /usr/bin/python3
+VERSION := 0.1.0
+
+# Project warnings, kept apart from the user's CFLAGS.
+TW_WARN   := -std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wc++-compat -Werror
+TEST_WARN := -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror
+SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+B         := build
+NANOPB    := $(B)/nanopb-src
+GEN       := $(B)/gen
+PROTO     := schema/tracewire/v1/trace_header.proto
+VECTORS   := conformance/vectors
+
+CODEC_SRC := codec/tracewire.c
+CODEC_HDR := codec/tracewire.h
+TEST_INC  := -Icodec -Itools -Itests
+
+.PHONY: all deps check test units vectors nanopb-cross protoc-cross vector-schema sanitize \
+        warnings codec-symbols freestanding install uninstall test-install clean help
+
+all: $(B)/libtracewire.a $(B)/tracewire $(B)/tracewire.pc
+
+help:
+	@echo "make            build the library, the CLI and the pkg-config file"
+	@echo "make check      the fast gate: units, vectors, nanopb and protoc cross-checks, sanitizers, warnings"
+	@echo "make test       everything: check, then test-install"
+	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX) (PREFIX=$(PREFIX))"
+	@echo "make deps       install build dependencies (Debian 12, as root)"
+
+deps:
+	@sh tools/install-deps.sh
+
+$(B) $(B)/test $(B)/asan $(GEN):
+	@mkdir -p $@
+
+# ---- library and CLI ----------------------------------------------------
+
+$(B)/tracewire.o: $(CODEC_SRC) $(CODEC_HDR) | $(B)
+	$(CC) $(TW_WARN) $(CFLAGS) -c $(CODEC_SRC) -o $@
+
+$(B)/libtracewire.a: $(B)/tracewire.o
+	$(AR) rcs $@ $^
+
+$(B)/tracewire: tools/cli.c tools/ops.c tools/ops.h $(B)/libtracewire.a
+	$(CC) -std=c99 -Wall -Wextra -Werror $(CFLAGS) -Icodec -Itools tools/cli.c tools/ops.c $(B)/libtracewire.a -ljansson -o $@
+
+$(B)/tracewire.pc: codec/tracewire.pc.in | $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# ---- nanopb: generated from the schema, runtime built from source ----------
+
+$(NANOPB)/pb_decode.c:
+	@sh tools/install-deps.sh
+
+$(GEN)/tracewire/v1/trace_header.pb.c: $(PROTO) schema/tracewire/v1/trace_header.options | $(GEN)
+	protoc --plugin=protoc-gen-nanopb=/usr/bin/protoc-gen-nanopb -I schema --nanopb_opt=-Ischema \
+	    --nanopb_out=$(GEN) tracewire/v1/trace_header.proto
+
+NANOPB_CFLAGS := -DPB_BUFFER_ONLY -DPB_NO_ERRMSG -I$(NANOPB) -I$(GEN)
+NANOPB_RT     := $(NANOPB)/pb_decode.c $(NANOPB)/pb_encode.c $(NANOPB)/pb_common.c
+
+# ---- tests ------------------------------------------------------------------
+
+UNIT_DEPS := $(CODEC_SRC) $(CODEC_HDR) tests/test_util.h
+
+$(B)/test/unit_header: tests/unit_header.c $(UNIT_DEPS) | $(B)/test
+	$(CC) $(TEST_WARN) -g -O1 $(TEST_INC) tests/unit_header.c $(CODEC_SRC) -lcmocka -o $@
+$(B)/test/unit_text: tests/unit_text.c $(UNIT_DEPS) | $(B)/test
+	$(CC) $(TEST_WARN) -g -O1 $(TEST_INC) tests/unit_text.c $(CODEC_SRC) -lcmocka -o $@
+$(B)/test/vectors: tests/vectors.c tests/vector_loader.c tools/ops.c $(UNIT_DEPS) | $(B)/test
+	$(CC) $(TEST_WARN) -g -O1 $(TEST_INC) tests/vectors.c tests/vector_loader.c tools/ops.c $(CODEC_SRC) \
+	    -lcmocka -ljansson -o $@
+$(B)/test/nanopb_cross: tests/nanopb_cross.c tests/vector_loader.c $(GEN)/tracewire/v1/trace_header.pb.c \
+                        $(NANOPB)/pb_decode.c $(UNIT_DEPS) | $(B)/test
+	$(CC) $(TEST_WARN) -g -O1 $(TEST_INC) $(NANOPB_CFLAGS) tests/nanopb_cross.c tests/vector_loader.c \
+	    $(GEN)/tracewire/v1/trace_header.pb.c $(NANOPB_RT) $(CODEC_SRC) -lcmocka -ljansson -o $@
+
+# The same suites under ASan + UBSan, built with clang.
+$(B)/asan/%: tests/%.c $(UNIT_DEPS) | $(B)/asan
+	$(CLANG) $(TEST_WARN) -g -O1 $(SAN) $(TEST_INC) $< $(CODEC_SRC) -lcmocka -o $@
+$(B)/asan/vectors: tests/vectors.c tests/vector_loader.c tools/ops.c $(UNIT_DEPS) | $(B)/asan
+	$(CLANG) $(TEST_WARN) -g -O1 $(SAN) $(TEST_INC) tests/vectors.c tests/vector_loader.c tools/ops.c \
+	    $(CODEC_SRC) -lcmocka -ljansson -o $@
+
+UNITS := unit_header unit_text
+
+units: $(addprefix $(B)/test/,$(UNITS))
+	@for t in $(UNITS); do $(B)/test/$$t 2>&1 || exit 1; done
+
+vectors: $(B)/test/vectors
+	@$(B)/test/vectors $(VECTORS) 2>&1
+
+nanopb-cross: $(B)/test/nanopb_cross
+	@$(B)/test/nanopb_cross $(VECTORS) 2>&1
+
+protoc-cross:
+	@$(PYTHON) conformance/tools/check_protoc.py
+
+vector-schema:
+	@$(PYTHON) conformance/tools/validate_vectors.py
+
+sanitize: $(addprefix $(B)/asan/,$(UNITS) vectors)
+	@for t in $(UNITS); do $(B)/asan/$$t 2>&1 || exit 1; done
+	@$(B)/asan/vectors $(VECTORS) 2>&1
+
+# Both compilers, the project's full warning set, on the codec and the CLI.
+warnings: | $(B)
+	$(CC) $(TW_WARN) -O2 -c $(CODEC_SRC) -o $(B)/warn-gcc.o
+	$(CLANG) $(TW_WARN) -O2 -c $(CODEC_SRC) -o $(B)/warn-clang.o
+	$(CLANG) -std=c99 -Wall -Wextra -Werror -Icodec -Itools -fsyntax-only tools/cli.c tools/ops.c
+
+# The codec object must not reference the heap or stdio.
+codec-symbols: $(B)/tracewire.o
+	@if nm -u $(B)/tracewire.o | grep -Ew 'malloc|calloc|realloc|free|printf|fprintf|puts|fopen|fwrite|stdout|stderr'; then \
+	    echo "codec-symbols: the codec references heap or stdio symbols" >&2; exit 1; fi
+	@echo "codec-symbols: no heap or stdio symbols in $(B)/tracewire.o"
+
+# Freestanding build: no OS random source, no hosted headers beyond the three.
+freestanding: | $(B)
+	$(CC) $(TW_WARN) -O2 -ffreestanding -DTW_NO_OS_RANDOM -c $(CODEC_SRC) -o $(B)/freestanding.o
+	@if nm -u $(B)/freestanding.o | grep -vEw 'memcpy|memset|memcmp'; then \
+	    echo "freestanding: unexpected external symbols" >&2; exit 1; fi
+	@echo "freestanding: only memcpy/memset/memcmp needed"
+
+check: deps
+	@$(MAKE) --no-print-directory all warnings codec-symbols freestanding
+	@$(MAKE) --no-print-directory units vectors nanopb-cross protoc-cross vector-schema sanitize
+
+test: check
+	@$(MAKE) --no-print-directory test-install
+
+# ---- install ------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR)
+	install -m 644 $(B)/libtracewire.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(CODEC_HDR) $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(B)/tracewire.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 755 $(B)/tracewire $(DESTDIR)$(BINDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libtracewire.a $(DESTDIR)$(INCLUDEDIR)/tracewire.h \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/tracewire.pc $(DESTDIR)$(BINDIR)/tracewire
+
+# Install into a scratch prefix, build a program against it with pkg-config, run it, uninstall.
+test-install:
+	@d=$$(mktemp -d) && \
+	$(MAKE) --no-print-directory install PREFIX=$$d/usr >/dev/null && \
+	printf '%s\n' '#include <tracewire.h>' 'int main(void){tw_header_t h={0};return tw_header_decode(&h,(const unsigned char*)"",0);}' > $$d/t.c && \
+	PKG_CONFIG_PATH=$$d/usr/lib/pkgconfig $(CC) $$d/t.c $$(PKG_CONFIG_PATH=$$d/usr/lib/pkgconfig pkg-config --cflags --libs tracewire) -o $$d/t && \
+	$$d/t && $$d/usr/bin/tracewire version && \
+	$(MAKE) --no-print-directory uninstall PREFIX=$$d/usr >/dev/null && \
+	test ! -e $$d/usr/lib/libtracewire.a && rm -rf $$d && echo "test-install: 1 passed, 0 failed"
+
+clean:
+	rm -rf $(B)/test $(B)/asan $(GEN) $(B)/*.o $(B)/*.a $(B)/*.pc $(B)/tracewire
