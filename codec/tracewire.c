@@ -361,6 +361,15 @@ int tw_header_decode(tw_header_t *h, const uint8_t *msg, size_t len)
     }
 
     h->n_unknown = 0;
+    if (len == 0) { /* an empty message: no context (and msg may be NULL) */
+        memset(h->trace_id, 0, TW_TRACE_ID_LEN);
+        memset(h->span_id, 0, TW_SPAN_ID_LEN);
+        h->trace_flags = 0;
+        h->present = 0;
+        h->canonical = 1;
+        tw_clear_optional(h);
+        return 0;
+    }
     p = msg;
     end = msg + len;
     while (p < end) {

@@ -139,5 +139,9 @@ int main(int argc, char **argv)
     struct CMUnitTest *tests;
     long n = vl_load(argc > 1 ? argv[1] : "conformance/vectors", "header.decode", nanopb_agrees, &tests);
     if (n < 0) return 1;
-    return _cmocka_run_group_tests("nanopb-cross", tests, (size_t)n, NULL, NULL);
+    {
+        int failed = _cmocka_run_group_tests("nanopb-cross", tests, (size_t)n, NULL, NULL);
+        vl_free(tests);
+        return failed;
+    }
 }

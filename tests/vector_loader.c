@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The loaded documents and cases, released by vl_free (tests only). */
+static json_t *vl_docs[64];
+static size_t vl_ndocs;
+static vcase *vl_cases;
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -36,11 +41,12 @@ long vl_load(const char *dir, const char *op, void (*fn)(void **), struct CMUnit
         json_error_t err;
         json_t *doc, *arr;
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        doc = json_load_file(path, 0, &err); /* kept for the life of the process */
+        doc = json_load_file(path, 0, &err);
         if (doc == NULL) {
             fprintf(stderr, "vectors: %s:%d: %s\n", path, err.line, err.text);
             return -1;
         }
+        vl_docs[vl_ndocs++] = doc;
         arr = json_object_get(doc, "cases");
         for (j = 0; j < json_array_size(arr); j++) {
             json_t *c = json_array_get(arr, j);
@@ -60,6 +66,7 @@ long vl_load(const char *dir, const char *op, void (*fn)(void **), struct CMUnit
         }
         free(files[i]);
     }
+    vl_cases = cases;
     if (n == 0) {
         fprintf(stderr, "vectors: no %s cases under %s\n", op ? op : "", dir);
         return -1;
@@ -71,4 +78,14 @@ long vl_load(const char *dir, const char *op, void (*fn)(void **), struct CMUnit
         (*tests)[i].initial_state = &cases[i];
     }
     return (long)n;
+}
+
+void vl_free(struct CMUnitTest *tests)
+{
+    size_t i;
+    for (i = 0; i < vl_ndocs; i++) json_decref(vl_docs[i]);
+    vl_ndocs = 0;
+    free(vl_cases);
+    vl_cases = NULL;
+    free(tests);
 }

@@ -23,4 +23,7 @@ typedef struct {
  */
 long vl_load(const char *dir, const char *op, void (*fn)(void **), struct CMUnitTest **tests);
 
+/* Release everything vl_load made. */
+void vl_free(struct CMUnitTest *tests);
+
 #endif

@@ -105,16 +105,17 @@ int tw_header_from_json(tw_header_t *h, const json_t *obj, tw_json_storage *st)
         h->baggage.len = json_string_length(v);
     }
     if ((v = json_object_get(obj, "unknown")) != NULL) {
-        size_t i;
+        size_t i, used = 0;
         if (!json_is_array(v) || json_array_size(v) > TW_UNKNOWN_MAX_FIELDS) return TW_E_ARG;
         for (i = 0; i < json_array_size(v); i++) {
             const char *s = json_string_value(json_array_get(v, i));
             size_t n = s ? strlen(s) / 2 : 0;
-            if (s == NULL || strlen(s) % 2 || n > sizeof st->unknown[i] ||
-                tw_hex_decode(st->unknown[i], s, n) != TW_OK)
+            if (s == NULL || strlen(s) % 2 || n > sizeof st->pool - used ||
+                tw_hex_decode(st->pool + used, s, n) != TW_OK)
                 return TW_E_ARG;
-            h->unknown[i].ptr = st->unknown[i];
+            h->unknown[i].ptr = st->pool + used;
             h->unknown[i].len = n;
+            used += n;
         }
         h->n_unknown = json_array_size(v);
     }

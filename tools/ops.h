@@ -26,7 +26,7 @@ json_t *tw_header_to_json(const tw_header_t *h);
 
 /* Bytes that back a header read from JSON: text and unknown fields. */
 typedef struct {
-    uint8_t unknown[TW_UNKNOWN_MAX_FIELDS][512];
+    uint8_t pool[2 * TW_HEADER_MAX_LEN]; /* unknown fields, back to back */
 } tw_json_storage;
 
 /* Fill *h from a vector's "header" object; text views point into the JSON
