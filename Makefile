@@ -28,13 +28,18 @@ CODEC_SRC := codec/tracewire.c
 CODEC_HDR := codec/tracewire.h
 TEST_INC  := -Icodec -Itools -Itests
 
-.PHONY: all deps check test units vectors nanopb-cross protoc-cross vector-schema sanitize \
+demo: deps
+	@$(MAKE) --no-print-directory $(B)/tracewire
+	@sh tools/demo.sh $(B)/tracewire
+
+.PHONY: all demo deps check test units vectors nanopb-cross protoc-cross vector-schema sanitize \
         warnings codec-symbols freestanding install uninstall test-install clean help
 
 all: $(B)/libtracewire.a $(B)/tracewire $(B)/tracewire.pc
 
 help:
 	@echo "make            build the library, the CLI and the pkg-config file"
+	@echo "make demo       a tour of the tracewire CLI (the main job)"
 	@echo "make check      the fast gate: units, vectors, nanopb and protoc cross-checks, sanitizers, warnings"
 	@echo "make test       everything: check, then test-install"
 	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX) (PREFIX=$(PREFIX))"
