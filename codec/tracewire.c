@@ -217,36 +217,53 @@ static int tw_read_tag(const uint8_t **pp, const uint8_t *end, uint32_t *field, 
  * W3C text grammars
  * ====================================================================== */
 
-tw_status tw_tracestate_validate(const char *s, size_t len)
+/* Members in a comma-separated list: pieces holding anything but SP/HTAB.
+ * Used only after a grammar error, so that the limit is reported first. */
+static size_t tw_count_members(const uint8_t *b, size_t len)
+{
+    size_t i, n = 0;
+    int filled = 0;
+    for (i = 0; i < len; i++) {
+        if (b[i] == ',') {
+            n += (size_t)filled;
+            filled = 0;
+        } else if (!(tw_ctype[b[i]] & C_OWS)) {
+            filled = 1;
+        }
+    }
+    return n + (size_t)filled;
+}
+
+/* Grammar only (spec 04 §4.2.5); the caller has checked the length. */
+static tw_status tw_tracestate_scan(const uint8_t *b, size_t len)
 {
     /* Key positions for the uniqueness check: 32 * 4 bytes of stack. */
     uint16_t key_off[TW_TRACESTATE_MAX_MEMBERS];
     uint16_t key_len[TW_TRACESTATE_MAX_MEMBERS];
-    const uint8_t *b = (const uint8_t *)s;
     size_t i = 0, members = 0, m;
 
-    if (s == NULL && len != 0) return TW_E_ARG;
-    if (len > TW_TRACESTATE_MAX_LEN) return TW_E_TOO_LONG;
     for (;;) {
-        size_t k0, v0, vend;
+        size_t m0 = i, k0, v0, vend;
         while (i < len && (tw_ctype[b[i]] & C_OWS)) i++;
         if (i < len && b[i] != ',') {
-            /* key */
+            /* OWS may open a member only after a comma */
+            if (m0 == 0 && i > 0) return TW_E_TRACESTATE;
+            if (members == TW_TRACESTATE_MAX_MEMBERS) return TW_E_TOO_MANY_MEMBERS;
             k0 = i;
             if (!(tw_ctype[b[i]] & C_KEY0)) return TW_E_TRACESTATE;
             i++;
             while (i < len && (tw_ctype[b[i]] & C_KEY)) i++;
             if (i - k0 > 256 || i == len || b[i] != '=') return TW_E_TRACESTATE;
             i++;
-            /* value: a run of chr, ending in nblk-chr; trailing SP is OWS */
+            /* value: a run of chr ending in nblk-chr; SP after it is OWS */
             v0 = i;
             while (i < len && (tw_ctype[b[i]] & C_VAL)) i++;
             vend = i;
             while (vend > v0 && b[vend - 1] == ' ') vend--;
             if (vend == v0 || vend - v0 > 256) return TW_E_TRACESTATE;
             while (i < len && (tw_ctype[b[i]] & C_OWS)) i++;
-            if (i < len && b[i] != ',') return TW_E_TRACESTATE;
-            if (members == TW_TRACESTATE_MAX_MEMBERS) return TW_E_TOO_MANY_MEMBERS;
+            /* OWS may close a member only before a comma */
+            if (i == len ? i != vend : b[i] != ',') return TW_E_TRACESTATE;
             for (m = 0; m < members; m++) {
                 if (key_len[m] == v0 - 1 - k0 && memcmp(b + key_off[m], b + k0, key_len[m]) == 0)
                     return TW_E_TRACESTATE;
@@ -258,6 +275,18 @@ tw_status tw_tracestate_validate(const char *s, size_t len)
         if (i == len) return TW_OK;
         i++; /* the comma */
     }
+}
+
+tw_status tw_tracestate_validate(const char *s, size_t len)
+{
+    const uint8_t *b = (const uint8_t *)s;
+    tw_status st;
+    if (s == NULL && len != 0) return TW_E_ARG;
+    if (len > TW_TRACESTATE_MAX_LEN) return TW_E_TOO_LONG;
+    st = tw_tracestate_scan(b, len);
+    if (st == TW_E_TRACESTATE && tw_count_members(b, len) > TW_TRACESTATE_MAX_MEMBERS)
+        return TW_E_TOO_MANY_MEMBERS; /* limits before grammar (§4.2.5) */
+    return st;
 }
 
 /* Baggage key (token) at b[i..]; returns the index after it, or i if empty. */
@@ -273,19 +302,16 @@ static size_t tw_bg_ows(const uint8_t *b, size_t i, size_t len)
     return i;
 }
 
-tw_status tw_baggage_validate(const char *s, size_t len)
+/* Grammar only (spec 04 §4.2.6); the caller has checked the length. */
+static tw_status tw_baggage_scan(const uint8_t *b, size_t len)
 {
-    const uint8_t *b = (const uint8_t *)s;
     size_t i, j, members = 0;
-
-    if (s == NULL && len != 0) return TW_E_ARG;
-    if (len > TW_BAGGAGE_MAX_LEN) return TW_E_TOO_LONG;
     i = tw_bg_ows(b, 0, len);
-    if (i == len) return TW_OK; /* empty (or blank) text: no members */
     for (;;) {
         /* key OWS "=" OWS value */
         j = tw_bg_token(b, i, len);
-        if (j == i) return TW_E_BAGGAGE;
+        if (j == i) return TW_E_BAGGAGE; /* also: empty text, empty member */
+        if (++members > TW_BAGGAGE_MAX_MEMBERS) return TW_E_TOO_MANY_MEMBERS;
         i = tw_bg_ows(b, j, len);
         if (i == len || b[i] != '=') return TW_E_BAGGAGE;
         i = tw_bg_ows(b, i + 1, len);
@@ -303,11 +329,22 @@ tw_status tw_baggage_validate(const char *s, size_t len)
                 while (i < len && (tw_ctype[b[i]] & C_BOCT)) i++;
             }
         }
-        if (++members > TW_BAGGAGE_MAX_MEMBERS) return TW_E_TOO_MANY_MEMBERS;
         if (i == len) return TW_OK;
         if (b[i] != ',') return TW_E_BAGGAGE;
         i = tw_bg_ows(b, i + 1, len);
     }
+}
+
+tw_status tw_baggage_validate(const char *s, size_t len)
+{
+    const uint8_t *b = (const uint8_t *)s;
+    tw_status st;
+    if (s == NULL && len != 0) return TW_E_ARG;
+    if (len > TW_BAGGAGE_MAX_LEN) return TW_E_TOO_LONG;
+    st = tw_baggage_scan(b, len);
+    if (st == TW_E_BAGGAGE && tw_count_members(b, len) > TW_BAGGAGE_MAX_MEMBERS)
+        return TW_E_TOO_MANY_MEMBERS; /* limits before grammar (§4.2.6) */
+    return st;
 }
 
 /* ======================================================================

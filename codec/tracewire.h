@@ -100,7 +100,7 @@ typedef enum tw_status {
 
     /* Class "malformed" (-16..-31): not a well-formed encoding. */
     TW_E_VARINT = -16,       /* varint over 10 bytes or over 64 bits */
-    TW_E_FIELD_NUMBER = -17, /* field number 0, or tag/length over 32 bits */
+    TW_E_FIELD_NUMBER = -17, /* field number 0, or a tag above 32 bits */
     TW_E_WIRE_TYPE = -18,    /* wire type 3, 4, 6, 7, or wrong for the field */
     TW_E_OVERRUN = -19,      /* a field runs past the end of the message */
     TW_E_BLOCK_LENGTH = -20, /* block length not a minimal <= 9-byte uvarint */
@@ -273,7 +273,7 @@ TW_NODISCARD tw_status tw_tracestate_validate(const char *s, size_t len);
  * percent-encoding kept), at most 64 members and 8192 octets. */
 TW_NODISCARD tw_status tw_baggage_validate(const char *s, size_t len);
 
-/* ---- Hex and UUID text (spec 04 §4.2) ---------------------------------- */
+/* ---- Hex and UUID text (spec 04 §4.8) ---------------------------------- */
 
 /* Write 2*n lowercase hex digits of in[0..n) to out (no NUL). */
 void tw_hex_encode(char *out, const uint8_t *in, size_t n);
@@ -286,7 +286,7 @@ void tw_uuid_format(char out[TW_UUID_TEXT_LEN], const uint8_t uuid[TW_CORRELATIO
 TW_NODISCARD tw_status tw_uuid_parse(uint8_t out[TW_CORRELATION_ID_LEN], const char *in,
                                      size_t len);
 
-/* ---- Identifiers (spec 04 §4.2.1, §4.2.2, §4.2.4) ---------------------- */
+/* ---- Identifiers (spec 04 §4.7) ---------------------- */
 
 /*
  * A random source: fill out[0..len) with unpredictable bytes and return 0,
