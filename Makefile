@@ -141,12 +141,18 @@ freestanding: | $(B)
 	    echo "freestanding: unexpected external symbols" >&2; exit 1; fi
 	@echo "freestanding: only memcpy/memset/memcmp needed"
 
+# Each folder that owns targets keeps them in its own fragment and appends
+# to CHECK_TARGETS (run by `make check`) or TEST_TARGETS (run by `make test`).
+CHECK_TARGETS := units vectors nanopb-cross protoc-cross vector-schema sanitize
+TEST_TARGETS  := test-install
+-include $(sort $(wildcard conformance/*.mk fuzz/*.mk bench/*.mk diagrams/*.mk examples/*/*.mk interop/*.mk))
+
 check: deps
 	@$(MAKE) --no-print-directory all warnings codec-symbols freestanding
-	@$(MAKE) --no-print-directory units vectors nanopb-cross protoc-cross vector-schema sanitize
+	@$(MAKE) --no-print-directory $(CHECK_TARGETS)
 
 test: check
-	@$(MAKE) --no-print-directory test-install
+	@$(MAKE) --no-print-directory $(TEST_TARGETS)
 
 # ---- install ------------------------------------------------------------
 
