@@ -32,7 +32,7 @@ demo: deps
 	@$(MAKE) --no-print-directory $(B)/tracewire
 	@sh tools/demo.sh $(B)/tracewire
 
-.PHONY: all demo deps check test units vectors nanopb-cross protoc-cross vector-schema sanitize \
+.PHONY: FORCE all demo deps check test units vectors nanopb-cross protoc-cross vector-schema sanitize \
         warnings codec-symbols freestanding install uninstall test-install clean help
 
 all: $(B)/libtracewire.a $(B)/tracewire $(B)/tracewire.pc
@@ -62,9 +62,12 @@ $(B)/libtracewire.a: $(B)/tracewire.o
 $(B)/tracewire: tools/cli.c tools/ops.c tools/ops.h $(B)/libtracewire.a
 	$(CC) -std=c99 -Wall -Wextra -Werror $(CFLAGS) -Icodec -Itools tools/cli.c tools/ops.c $(B)/libtracewire.a -ljansson -o $@
 
-$(B)/tracewire.pc: codec/tracewire.pc.in | $(B)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+# The pkg-config file names the install paths, so it is made for each PREFIX.
+PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+               -e 's|@VERSION@|$(VERSION)|' codec/tracewire.pc.in
+$(B)/tracewire.pc: codec/tracewire.pc.in FORCE | $(B)
+	@$(PC_SUBST) > $@.tmp && if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+FORCE:
 
 # ---- nanopb: generated from the schema, runtime built from source ----------
 
@@ -160,7 +163,7 @@ install: all
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR)
 	install -m 644 $(B)/libtracewire.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 $(CODEC_HDR) $(DESTDIR)$(INCLUDEDIR)/
-	install -m 644 $(B)/tracewire.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(PC_SUBST) > $(DESTDIR)$(LIBDIR)/pkgconfig/tracewire.pc && chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/tracewire.pc
 	install -m 755 $(B)/tracewire $(DESTDIR)$(BINDIR)/
 
 uninstall:
