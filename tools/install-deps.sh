@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="build-essential clang protobuf-compiler nanopb libcmocka-dev libjansson-dev \
-pkg-config python3 python3-jsonschema python3-protobuf"
+pkg-config python3 python3-jsonschema python3-protobuf nodejs npm"
 NANOPB_DIR=${NANOPB_DIR:-build/nanopb-src}
 
 missing=""
@@ -52,4 +52,9 @@ if [ "$need_src" = 1 ]; then
   tar -xzf "$tmp"/nanopb_*.orig.tar.gz -C "$NANOPB_DIR" --strip-components=1
   rm -rf "$tmp"
   [ -f "$NANOPB_DIR/pb_decode.c" ] || { echo "tracewire: could not fetch nanopb sources" >&2; exit 1; }
+fi
+
+# npm packages (OpenTelemetry propagators, protobufjs), pinned by package-lock.json.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
