@@ -6,13 +6,18 @@
 set -eu
 
 PKGS="build-essential clang protobuf-compiler nanopb libcmocka-dev libjansson-dev \
-pkg-config python3 python3-jsonschema python3-protobuf nodejs npm"
+pkg-config python3 python3-jsonschema python3-protobuf"
 NANOPB_DIR=${NANOPB_DIR:-build/nanopb-src}
 
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+
+# Node and npm: the machine's own when present (Debian's npm conflicts with
+# other Node builds), Debian's otherwise.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 need_src=0
 [ -f "$NANOPB_DIR/pb_decode.c" ] || need_src=1
