@@ -22,8 +22,7 @@ command -v npm >/dev/null 2>&1 || missing="$missing npm"
 need_src=0
 [ -f "$NANOPB_DIR/pb_decode.c" ] || need_src=1
 
-if [ -z "$missing" ] && [ "$need_src" = 0 ]; then exit 0; fi
-
+if [ -n "$missing" ] || [ "$need_src" = 1 ]; then
 if [ "$(id -u)" != 0 ]; then
   echo "tracewire: missing build dependencies. Run as root:" >&2
   [ -n "$missing" ] && echo "  apt-get update && apt-get install -y$missing" >&2
@@ -57,6 +56,7 @@ if [ "$need_src" = 1 ]; then
   tar -xzf "$tmp"/nanopb_*.orig.tar.gz -C "$NANOPB_DIR" --strip-components=1
   rm -rf "$tmp"
   [ -f "$NANOPB_DIR/pb_decode.c" ] || { echo "tracewire: could not fetch nanopb sources" >&2; exit 1; }
+fi
 fi
 
 # npm packages (OpenTelemetry propagators, protobufjs), pinned by package-lock.json.
