@@ -234,21 +234,28 @@ static size_t tw_count_members(const uint8_t *b, size_t len)
     return n + (size_t)filled;
 }
 
-/* Grammar only (spec 04 §4.2.5); the caller has checked the length. */
-static tw_status tw_tracestate_scan(const uint8_t *b, size_t len)
-{
-    /* Key positions for the uniqueness check: 32 * 4 bytes of stack. */
-    uint16_t key_off[TW_TRACESTATE_MAX_MEMBERS];
-    uint16_t key_len[TW_TRACESTATE_MAX_MEMBERS];
-    size_t i = 0, members = 0, m;
+/* Positions of a valid tracestate's members (all below 4096, so uint16). */
+typedef struct {
+    uint16_t off[TW_TRACESTATE_MAX_MEMBERS];  /* start of the key */
+    uint16_t klen[TW_TRACESTATE_MAX_MEMBERS]; /* key length */
+    uint16_t mlen[TW_TRACESTATE_MAX_MEMBERS]; /* "key=value" length, OWS excluded */
+    size_t n;
+} tw_ts_table;
 
+/* Grammar only (spec 04 §4.2.5); the caller has checked the length.
+ * Fills *t with the members on success. */
+static tw_status tw_tracestate_scan(const uint8_t *b, size_t len, tw_ts_table *t)
+{
+    size_t i = 0, m;
+
+    t->n = 0;
     for (;;) {
         size_t m0 = i, k0, v0, vend;
         while (i < len && (tw_ctype[b[i]] & C_OWS)) i++;
         if (i < len && b[i] != ',') {
             /* OWS may open a member only after a comma */
             if (m0 == 0 && i > 0) return TW_E_TRACESTATE;
-            if (members == TW_TRACESTATE_MAX_MEMBERS) return TW_E_TOO_MANY_MEMBERS;
+            if (t->n == TW_TRACESTATE_MAX_MEMBERS) return TW_E_TOO_MANY_MEMBERS;
             k0 = i;
             if (!(tw_ctype[b[i]] & C_KEY0)) return TW_E_TRACESTATE;
             i++;
@@ -264,29 +271,182 @@ static tw_status tw_tracestate_scan(const uint8_t *b, size_t len)
             while (i < len && (tw_ctype[b[i]] & C_OWS)) i++;
             /* OWS may close a member only before a comma */
             if (i == len ? i != vend : b[i] != ',') return TW_E_TRACESTATE;
-            for (m = 0; m < members; m++) {
-                if (key_len[m] == v0 - 1 - k0 && memcmp(b + key_off[m], b + k0, key_len[m]) == 0)
+            for (m = 0; m < t->n; m++) {
+                if (t->klen[m] == v0 - 1 - k0 && memcmp(b + t->off[m], b + k0, t->klen[m]) == 0)
                     return TW_E_TRACESTATE;
             }
-            key_off[members] = (uint16_t)k0;
-            key_len[members] = (uint16_t)(v0 - 1 - k0);
-            members++;
+            t->off[t->n] = (uint16_t)k0;
+            t->klen[t->n] = (uint16_t)(v0 - 1 - k0);
+            t->mlen[t->n] = (uint16_t)(vend - k0);
+            t->n++;
         }
         if (i == len) return TW_OK;
         i++; /* the comma */
     }
 }
 
-tw_status tw_tracestate_validate(const char *s, size_t len)
+/* Validate and split; limits before grammar (§4.2.5). */
+static tw_status tw_tracestate_split(const char *s, size_t len, tw_ts_table *t)
 {
     const uint8_t *b = (const uint8_t *)s;
     tw_status st;
     if (s == NULL && len != 0) return TW_E_ARG;
     if (len > TW_TRACESTATE_MAX_LEN) return TW_E_TOO_LONG;
-    st = tw_tracestate_scan(b, len);
+    st = tw_tracestate_scan(b, len, t);
     if (st == TW_E_TRACESTATE && tw_count_members(b, len) > TW_TRACESTATE_MAX_MEMBERS)
-        return TW_E_TOO_MANY_MEMBERS; /* limits before grammar (§4.2.5) */
+        return TW_E_TOO_MANY_MEMBERS;
     return st;
+}
+
+tw_status tw_tracestate_validate(const char *s, size_t len)
+{
+    tw_ts_table t;
+    return tw_tracestate_split(s, len, &t);
+}
+
+int tw_tracestate_next(const char *s, size_t len, size_t *pos, tw_text_t *key, tw_text_t *value)
+{
+    const uint8_t *b = (const uint8_t *)s;
+    size_t i;
+    if ((s == NULL && len != 0) || pos == NULL || key == NULL || value == NULL) return TW_E_ARG;
+    for (i = *pos; i < len;) {
+        size_t k0, kend, vend;
+        while (i < len && (tw_ctype[b[i]] & C_OWS)) i++;
+        if (i < len && b[i] == ',') { /* empty member */
+            i++;
+            continue;
+        }
+        if (i == len) break;
+        k0 = i;
+        while (i < len && b[i] != ',') i++;
+        vend = i;
+        while (vend > k0 && (tw_ctype[b[vend - 1]] & C_OWS)) vend--;
+        for (kend = k0; kend < vend && b[kend] != '='; kend++) {}
+        if (kend == vend) return TW_E_TRACESTATE; /* no '=': not a valid list */
+        key->ptr = s + k0;
+        key->len = kend - k0;
+        value->ptr = s + kend + 1;
+        value->len = vend - kend - 1;
+        *pos = i < len ? i + 1 : i;
+        return 1;
+    }
+    *pos = len;
+    return 0;
+}
+
+int tw_tracestate_get(const char *s, size_t len, const char *key, size_t key_len, tw_text_t *value)
+{
+    tw_ts_table t;
+    size_t m;
+    int st;
+    if (value == NULL || (key == NULL && key_len != 0)) return TW_E_ARG;
+    st = tw_tracestate_split(s, len, &t);
+    if (st != TW_OK) return st;
+    for (m = 0; m < t.n; m++) {
+        if (t.klen[m] == key_len && memcmp(s + t.off[m], key, key_len) == 0) {
+            value->ptr = s + t.off[m] + key_len + 1;
+            value->len = (size_t)t.mlen[m] - key_len - 1;
+            return 1;
+        }
+    }
+    value->ptr = NULL;
+    value->len = 0;
+    return 0;
+}
+
+/* W3C truncation (spec 04 §4.2.5): mark members to drop until the joined
+ * length fits the budget; members over 128 octets go first, right to left,
+ * then the rest right to left. `fixed` octets are already taken (a new first
+ * member). Returns the joined length of what is kept. */
+static size_t tw_ts_trim(const tw_ts_table *t, uint32_t *dropped, size_t fixed, size_t budget)
+{
+    size_t total = fixed, m, pass;
+    for (m = 0; m < t->n; m++)
+        if (!(*dropped >> m & 1u)) total += (size_t)t->mlen[m] + (total ? 1u : 0u);
+    for (pass = 0; pass < 2 && total > budget; pass++) {
+        for (m = t->n; m-- > 0 && total > budget;) {
+            if ((*dropped >> m & 1u) || (pass == 0 && t->mlen[m] <= 128)) continue;
+            *dropped |= (uint32_t)1 << m;
+            total -= (size_t)t->mlen[m] + (total > t->mlen[m] ? 1u : 0u);
+        }
+    }
+    return total;
+}
+
+/* Append the kept members, joined by ',', at out[start..]; out[0..start)
+ * is already written. */
+static int tw_ts_write(char *out, const char *s, const tw_ts_table *t, uint32_t dropped, size_t start)
+{
+    size_t m, o = start;
+    for (m = 0; m < t->n; m++) {
+        if (dropped >> m & 1u) continue;
+        if (o) out[o++] = ',';
+        memcpy(out + o, s + t->off[m], t->mlen[m]);
+        o += t->mlen[m];
+    }
+    return (int)o;
+}
+
+int tw_tracestate_truncate(char *out, size_t cap, const char *s, size_t len, size_t budget)
+{
+    tw_ts_table t;
+    uint32_t dropped = 0;
+    size_t total;
+    int st = tw_tracestate_split(s, len, &t);
+    if (st != TW_OK) return st;
+    total = tw_ts_trim(&t, &dropped, 0, budget);
+    if (out == NULL) return (int)total;
+    if (cap < total) return TW_E_BUFFER;
+    return tw_ts_write(out, s, &t, dropped, 0);
+}
+
+/* Does key/value form a valid single member? */
+static int tw_ts_member_ok(const char *key, size_t klen, const char *val, size_t vlen)
+{
+    const uint8_t *k = (const uint8_t *)key, *v = (const uint8_t *)val;
+    size_t i;
+    if (klen == 0 || klen > 256 || vlen == 0 || vlen > 256) return 0;
+    if (!(tw_ctype[k[0]] & C_KEY0)) return 0;
+    for (i = 1; i < klen; i++)
+        if (!(tw_ctype[k[i]] & C_KEY)) return 0;
+    for (i = 0; i < vlen; i++)
+        if (!(tw_ctype[v[i]] & C_VAL)) return 0;
+    return (tw_ctype[v[vlen - 1]] & C_NBLK) != 0;
+}
+
+int tw_tracestate_put(char *out, size_t cap, const char *s, size_t len, const char *key, size_t key_len,
+                      const char *value, size_t value_len)
+{
+    tw_ts_table t;
+    uint32_t dropped = 0;
+    size_t m, kept, total, head = key_len + 1 + value_len;
+    int st;
+    if ((key == NULL && key_len) || (value == NULL && value_len)) return TW_E_ARG;
+    if (!tw_ts_member_ok(key, key_len, value, value_len)) return TW_E_TRACESTATE;
+    st = tw_tracestate_split(s, len, &t);
+    if (st == TW_E_ARG) return st;
+    if (st != TW_OK) t.n = 0; /* an invalid list is discarded, not repaired */
+    /* the old entry for this key goes: the new one is written first */
+    kept = t.n;
+    for (m = 0; m < t.n; m++) {
+        if (t.klen[m] == key_len && memcmp(s + t.off[m], key, key_len) == 0) {
+            dropped |= (uint32_t)1 << m;
+            kept--;
+        }
+    }
+    /* at most 32 members with the new one: evict from the right */
+    for (m = t.n; kept >= TW_TRACESTATE_MAX_MEMBERS && m-- > 0;) {
+        if (dropped >> m & 1u) continue;
+        dropped |= (uint32_t)1 << m;
+        kept--;
+    }
+    total = tw_ts_trim(&t, &dropped, head, TW_TRACESTATE_MAX_LEN);
+    if (out == NULL) return (int)total;
+    if (cap < total) return TW_E_BUFFER;
+    memcpy(out, key, key_len);
+    out[key_len] = '=';
+    memcpy(out + key_len + 1, value, value_len);
+    return tw_ts_write(out, s, &t, dropped, head);
 }
 
 /* Baggage key (token) at b[i..]; returns the index after it, or i if empty. */

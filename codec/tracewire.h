@@ -269,6 +269,39 @@ TW_NODISCARD int tw_block_encode(uint8_t *out, size_t cap, const tw_header_t *h)
 /* tracestate: Level 2 keys, values, at most 32 members and 4096 octets;
  * empty members and spaces/tabs around commas allowed; keys unique. */
 TW_NODISCARD tw_status tw_tracestate_validate(const char *s, size_t len);
+/*
+ * tracestate editing (spec 04 §4.2.5; the gateway and relay rules of spec 11
+ * and 10 use these). Output is normalised: members joined by ',' with no
+ * OWS and no empty members. Output buffers must not overlap the input.
+ * out == NULL returns the length needed.
+ */
+
+/* Iterate members: start with *pos = 0; returns 1 and sets key/value (views
+ * into s), 0 at the end, or TW_E_TRACESTATE on a member without '='. Call it
+ * on validated text: it splits, it does not validate. */
+TW_NODISCARD int tw_tracestate_next(const char *s, size_t len, size_t *pos, tw_text_t *key,
+                                    tw_text_t *value);
+/* Look a key up. Returns 1 (value set), 0 (absent), or the validation error. */
+TW_NODISCARD int tw_tracestate_get(const char *s, size_t len, const char *key, size_t key_len,
+                                   tw_text_t *value);
+/* Put key=value at the front, removing the key's old entry; past 32 members
+ * the right-most go; past 4096 octets members are truncated as
+ * tw_tracestate_truncate does, never the new one. An invalid input list is
+ * discarded (the result is key=value alone). TW_E_TRACESTATE if key or value
+ * is invalid. Returns the output length or a negative status.
+ *
+ *     char ts[TW_TRACESTATE_MAX_LEN];
+ *     int n = tw_tracestate_put(ts, sizeof ts, h.tracestate.ptr, h.tracestate.len,
+ *                               "tw", 2, "log:debug", 9);
+ */
+TW_NODISCARD int tw_tracestate_put(char *out, size_t cap, const char *s, size_t len, const char *key,
+                                   size_t key_len, const char *value, size_t value_len);
+/* Keep whole members until the text fits `budget` octets: members over 128
+ * octets are dropped first (right-most first), then members from the right
+ * (W3C order). Returns the output length or the input's validation error. */
+TW_NODISCARD int tw_tracestate_truncate(char *out, size_t cap, const char *s, size_t len,
+                                        size_t budget);
+
 /* baggage: W3C baggage list (keys are tokens, values baggage-octets with
  * percent-encoding kept), at most 64 members and 8192 octets. */
 TW_NODISCARD tw_status tw_baggage_validate(const char *s, size_t len);

@@ -132,6 +132,78 @@ static void test_tracestate_allows_4096_octets_and_no_more(void **state)
     assert_int_equal(tw_tracestate_validate(s, 4097), TW_E_TOO_LONG);
 }
 
+static void test_tracestate_put_moves_key_to_front_and_removes_old_entry(void **state)
+{
+    static const char in[] = "congo=t61rcWkgMzE, rojo=00f067aa0ba902b7 ,,tw=old";
+    char out[256];
+    int n;
+    (void)state;
+    n = tw_tracestate_put(out, sizeof out, in, sizeof in - 1, "tw", 2, "log:debug", 9);
+    assert_int_equal(n, (int)strlen("tw=log:debug,congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"));
+    assert_memory_equal(out, "tw=log:debug,congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", (size_t)n);
+    assert_int_equal(tw_tracestate_put(NULL, 0, in, sizeof in - 1, "tw", 2, "log:debug", 9), n);
+    assert_int_equal(tw_tracestate_put(out, (size_t)n - 1, in, sizeof in - 1, "tw", 2, "log:debug", 9), TW_E_BUFFER);
+    assert_int_equal(tw_tracestate_put(out, sizeof out, in, sizeof in - 1, "Tw", 2, "x", 1), TW_E_TRACESTATE);
+    assert_int_equal(tw_tracestate_put(out, sizeof out, in, sizeof in - 1, "tw", 2, "x ", 2), TW_E_TRACESTATE);
+    /* an invalid list is discarded, not repaired */
+    n = tw_tracestate_put(out, sizeof out, "A=1,b=2", 7, "tw", 2, "x", 1);
+    assert_int_equal(n, 4);
+    assert_memory_equal(out, "tw=x", 4);
+}
+
+static void test_tracestate_put_evicts_the_right_most_past_32_members(void **state)
+{
+    char in[1024], out[1024];
+    size_t len = make_members(in, 32, "%sk%d=v");
+    int n;
+    tw_text_t v;
+    (void)state;
+    n = tw_tracestate_put(out, sizeof out, in, len, "new", 3, "1", 1);
+    assert_true(n > 0);
+    assert_int_equal(tw_tracestate_validate(out, (size_t)n), TW_OK);
+    assert_int_equal(tw_tracestate_get(out, (size_t)n, "k31", 3, &v), 0);
+    assert_int_equal(tw_tracestate_get(out, (size_t)n, "k30", 3, &v), 1);
+    assert_int_equal(tw_tracestate_get(out, (size_t)n, "new", 3, &v), 1);
+    assert_memory_equal(v.ptr, "1", 1);
+}
+
+static void test_tracestate_truncate_drops_long_members_first_then_from_the_right(void **state)
+{
+    char in[600], out[600];
+    size_t len = 0;
+    int n;
+    (void)state;
+    len += (size_t)sprintf(in + len, "a=1,");
+    in[len++] = 'b';
+    in[len++] = '=';
+    memset(in + len, 'x', 200); /* b is over 128 octets */
+    len += 200;
+    len += (size_t)sprintf(in + len, ",c=3,d=4");
+    n = tw_tracestate_truncate(out, sizeof out, in, len, 11);
+    assert_int_equal(n, 11);
+    assert_memory_equal(out, "a=1,c=3,d=4", 11);
+    n = tw_tracestate_truncate(out, sizeof out, in, len, 10);
+    assert_int_equal(n, 7);
+    assert_memory_equal(out, "a=1,c=3", 7);
+    assert_int_equal(tw_tracestate_truncate(out, sizeof out, in, len, 2), 0);
+}
+
+static void test_tracestate_iterates_members_skipping_empty_ones(void **state)
+{
+    static const char in[] = ",a=1 ,\t,b= x y";
+    size_t pos = 0;
+    tw_text_t k, v;
+    (void)state;
+    assert_int_equal(tw_tracestate_next(in, sizeof in - 1, &pos, &k, &v), 1);
+    assert_memory_equal(k.ptr, "a", 1);
+    assert_int_equal(v.len, 1);
+    assert_int_equal(tw_tracestate_next(in, sizeof in - 1, &pos, &k, &v), 1);
+    assert_memory_equal(k.ptr, "b", 1);
+    assert_int_equal(v.len, 4);
+    assert_memory_equal(v.ptr, " x y", 4);
+    assert_int_equal(tw_tracestate_next(in, sizeof in - 1, &pos, &k, &v), 0);
+}
+
 /* ---- baggage (spec 04 §4.2.6) ---------------------------------------- */
 
 static void test_baggage_accepts_w3c_members_properties_and_percent_encoding(void **state)
@@ -277,6 +349,10 @@ int main(void)
         cmocka_unit_test(test_tracestate_key_and_value_lengths_stop_at_256),
         cmocka_unit_test(test_tracestate_allows_32_members_and_no_more),
         cmocka_unit_test(test_tracestate_allows_4096_octets_and_no_more),
+        cmocka_unit_test(test_tracestate_put_moves_key_to_front_and_removes_old_entry),
+        cmocka_unit_test(test_tracestate_put_evicts_the_right_most_past_32_members),
+        cmocka_unit_test(test_tracestate_truncate_drops_long_members_first_then_from_the_right),
+        cmocka_unit_test(test_tracestate_iterates_members_skipping_empty_ones),
         cmocka_unit_test(test_baggage_accepts_w3c_members_properties_and_percent_encoding),
         cmocka_unit_test(test_baggage_allows_64_members_and_8192_octets),
         cmocka_unit_test(test_hex_is_lowercase_both_ways),
