@@ -24,8 +24,10 @@ GEN       := $(B)/gen
 PROTO     := schema/tracewire/v1/trace_header.proto
 VECTORS   := conformance/vectors
 
-CODEC_SRC := codec/tracewire.c
-CODEC_HDR := codec/tracewire.h
+# Tier 1 (tracewire.{h,c}) and tier 2 (tracewire_gateway.{h,c}): codec/README.md.
+CODEC_SRC := codec/tracewire.c codec/tracewire_gateway.c
+CODEC_HDR := codec/tracewire.h codec/tracewire_gateway.h
+CODEC_OBJ := $(B)/tracewire.o $(B)/tracewire_gateway.o
 TEST_INC  := -Icodec -Itools -Itests
 
 demo: deps
@@ -53,14 +55,14 @@ $(B) $(B)/test $(B)/asan $(GEN):
 
 # ---- library and CLI ----------------------------------------------------
 
-$(B)/tracewire.o: $(CODEC_SRC) $(CODEC_HDR) | $(B)
-	$(CC) $(TW_WARN) $(CFLAGS) -c $(CODEC_SRC) -o $@
+$(B)/%.o: codec/%.c $(CODEC_HDR) | $(B)
+	$(CC) $(TW_WARN) $(CFLAGS) -c $< -o $@
 
-$(B)/libtracewire.a: $(B)/tracewire.o
+$(B)/libtracewire.a: $(CODEC_OBJ)
 	$(AR) rcs $@ $^
 
 $(B)/tracewire: tools/cli.c tools/ops.c tools/ops.h $(B)/libtracewire.a
-	$(CC) -std=c99 -Wall -Wextra -Werror $(CFLAGS) -Icodec -Itools tools/cli.c tools/ops.c $(B)/libtracewire.a -ljansson -o $@
+	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror $(CFLAGS) -Icodec -Itools tools/cli.c tools/ops.c $(B)/libtracewire.a -ljansson -o $@
 
 # The pkg-config file names the install paths, so it is made for each PREFIX.
 PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
@@ -127,22 +129,26 @@ sanitize: $(addprefix $(B)/asan/,$(UNITS) vectors)
 
 # Both compilers, the project's full warning set, on the codec and the CLI.
 warnings: | $(B)
-	$(CC) $(TW_WARN) -O2 -c $(CODEC_SRC) -o $(B)/warn-gcc.o
-	$(CLANG) $(TW_WARN) -O2 -c $(CODEC_SRC) -o $(B)/warn-clang.o
-	$(CLANG) -std=c99 -Wall -Wextra -Werror -Icodec -Itools -fsyntax-only tools/cli.c tools/ops.c
+	@for f in $(CODEC_SRC); do \
+	    $(CC) $(TW_WARN) -O2 -c $$f -o $(B)/warn-gcc.o && $(CLANG) $(TW_WARN) -O2 -c $$f -o $(B)/warn-clang.o || exit 1; \
+	done; echo "warnings: gcc and clang clean on $(CODEC_SRC)"
+	$(CLANG) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Icodec -Itools -fsyntax-only tools/cli.c tools/ops.c
 
 # The codec object must not reference the heap or stdio.
-codec-symbols: $(B)/tracewire.o
-	@if nm -u $(B)/tracewire.o | grep -Ew 'malloc|calloc|realloc|free|printf|fprintf|puts|fopen|fwrite|stdout|stderr'; then \
+codec-symbols: $(CODEC_OBJ)
+	@if nm -u $(CODEC_OBJ) | grep -Ew 'malloc|calloc|realloc|free|printf|fprintf|puts|fopen|fwrite|stdout|stderr'; then \
 	    echo "codec-symbols: the codec references heap or stdio symbols" >&2; exit 1; fi
-	@echo "codec-symbols: no heap or stdio symbols in $(B)/tracewire.o"
+	@echo "codec-symbols: no heap or stdio symbols in $(CODEC_OBJ)"
 
 # Freestanding build: no OS random source, no hosted headers beyond the three.
 freestanding: | $(B)
-	$(CC) $(TW_WARN) -O2 -ffreestanding -DTW_NO_OS_RANDOM -c $(CODEC_SRC) -o $(B)/freestanding.o
+	$(CC) $(TW_WARN) -O2 -ffreestanding -DTW_NO_OS_RANDOM -c codec/tracewire.c -o $(B)/freestanding.o
+	$(CC) $(TW_WARN) -O2 -ffreestanding -DTW_NO_OS_RANDOM -c codec/tracewire_gateway.c -o $(B)/freestanding-gw.o
 	@if nm -u $(B)/freestanding.o | grep -vEw 'memcpy|memset|memcmp'; then \
-	    echo "freestanding: unexpected external symbols" >&2; exit 1; fi
-	@echo "freestanding: only memcpy/memset/memcmp needed"
+	    echo "freestanding: tier 1 needs more than memcpy/memset/memcmp" >&2; exit 1; fi
+	@if nm -u $(B)/freestanding-gw.o | grep -vEw 'memcpy|memset|memcmp|strlen|tw_[a-z0-9_]+'; then \
+	    echo "freestanding: tier 2 needs more than tier 1 and <string.h>" >&2; exit 1; fi
+	@echo "freestanding: tier 1 needs only memcpy/memset/memcmp; tier 2 adds strlen and tier 1"
 
 # Each folder that owns targets keeps them in its own fragment and appends
 # to CHECK_TARGETS (run by `make check`) or TEST_TARGETS (run by `make test`).
@@ -167,7 +173,7 @@ install: all
 	install -m 755 $(B)/tracewire $(DESTDIR)$(BINDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libtracewire.a $(DESTDIR)$(INCLUDEDIR)/tracewire.h \
+	rm -f $(DESTDIR)$(LIBDIR)/libtracewire.a $(DESTDIR)$(INCLUDEDIR)/tracewire.h $(DESTDIR)$(INCLUDEDIR)/tracewire_gateway.h \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/tracewire.pc $(DESTDIR)$(BINDIR)/tracewire
 
 # Install into a scratch prefix, build a program against it with pkg-config, run it, uninstall.

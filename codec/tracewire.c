@@ -53,6 +53,8 @@ const char *tw_status_name(int status)
     case TW_E_BLOCK_LENGTH: return "TW_E_BLOCK_LENGTH";
     case TW_E_HEX: return "TW_E_HEX";
     case TW_E_UUID_TEXT: return "TW_E_UUID_TEXT";
+    case TW_E_BASE64: return "TW_E_BASE64";
+    case TW_E_JSON: return "TW_E_JSON";
     case TW_E_ID_LENGTH: return "TW_E_ID_LENGTH";
     case TW_E_ZERO_ID: return "TW_E_ZERO_ID";
     case TW_E_FLAGS: return "TW_E_FLAGS";
@@ -60,6 +62,11 @@ const char *tw_status_name(int status)
     case TW_E_TRACESTATE: return "TW_E_TRACESTATE";
     case TW_E_BAGGAGE: return "TW_E_BAGGAGE";
     case TW_E_UNKNOWN_FIELD: return "TW_E_UNKNOWN_FIELD";
+    case TW_E_TRACEPARENT: return "TW_E_TRACEPARENT";
+    case TW_E_B3: return "TW_E_B3";
+    case TW_E_JAEGER: return "TW_E_JAEGER";
+    case TW_E_GRPC_TRACE_BIN: return "TW_E_GRPC_TRACE_BIN";
+    case TW_E_JSON_FIELD: return "TW_E_JSON_FIELD";
     case TW_E_TOO_LONG: return "TW_E_TOO_LONG";
     case TW_E_TOO_MANY_UNKNOWN: return "TW_E_TOO_MANY_UNKNOWN";
     case TW_E_TOO_MANY_MEMBERS: return "TW_E_TOO_MANY_MEMBERS";
@@ -84,6 +91,8 @@ const char *tw_strerror(int status)
     case TW_E_BLOCK_LENGTH: return "block length is not a minimal unsigned varint of at most 9 bytes";
     case TW_E_HEX: return "not lowercase hex of the expected length";
     case TW_E_UUID_TEXT: return "not an 8-4-4-4-12 hex UUID";
+    case TW_E_BASE64: return "not standard base64";
+    case TW_E_JSON: return "not a well-formed JSON object";
     case TW_E_ID_LENGTH: return "an id field has the wrong length";
     case TW_E_ZERO_ID: return "an id is all zero";
     case TW_E_FLAGS: return "trace_flags above 255";
@@ -91,6 +100,11 @@ const char *tw_strerror(int status)
     case TW_E_TRACESTATE: return "tracestate breaks the W3C grammar";
     case TW_E_BAGGAGE: return "baggage breaks the W3C grammar";
     case TW_E_UNKNOWN_FIELD: return "an unknown-field view is not one whole field with an unknown number";
+    case TW_E_TRACEPARENT: return "traceparent breaks W3C Trace Context";
+    case TW_E_B3: return "B3 header breaks its format";
+    case TW_E_JAEGER: return "uber-trace-id breaks its format";
+    case TW_E_GRPC_TRACE_BIN: return "grpc-trace-bin breaks its format";
+    case TW_E_JSON_FIELD: return "a tracewire key in JSON has the wrong form or is repeated";
     case TW_E_TOO_LONG: return "longer than the spec's limit";
     case TW_E_TOO_MANY_UNKNOWN: return "more unknown fields than the limit";
     case TW_E_TOO_MANY_MEMBERS: return "more list-members than the limit";
@@ -285,13 +299,14 @@ static tw_status tw_tracestate_scan(const uint8_t *b, size_t len, tw_ts_table *t
     }
 }
 
-/* Validate and split; limits before grammar (§4.2.5). */
-static tw_status tw_tracestate_split(const char *s, size_t len, tw_ts_table *t)
+/* Validate and split; limits before grammar (§4.2.5). max_len is the
+ * length limit: TW_TRACESTATE_MAX_LEN, or more for text being truncated. */
+static tw_status tw_tracestate_split(const char *s, size_t len, tw_ts_table *t, size_t max_len)
 {
     const uint8_t *b = (const uint8_t *)s;
     tw_status st;
     if (s == NULL && len != 0) return TW_E_ARG;
-    if (len > TW_TRACESTATE_MAX_LEN) return TW_E_TOO_LONG;
+    if (len > max_len) return TW_E_TOO_LONG;
     st = tw_tracestate_scan(b, len, t);
     if (st == TW_E_TRACESTATE && tw_count_members(b, len) > TW_TRACESTATE_MAX_MEMBERS)
         return TW_E_TOO_MANY_MEMBERS;
@@ -301,7 +316,7 @@ static tw_status tw_tracestate_split(const char *s, size_t len, tw_ts_table *t)
 tw_status tw_tracestate_validate(const char *s, size_t len)
 {
     tw_ts_table t;
-    return tw_tracestate_split(s, len, &t);
+    return tw_tracestate_split(s, len, &t, TW_TRACESTATE_MAX_LEN);
 }
 
 int tw_tracestate_next(const char *s, size_t len, size_t *pos, tw_text_t *key, tw_text_t *value)
@@ -340,7 +355,7 @@ int tw_tracestate_get(const char *s, size_t len, const char *key, size_t key_len
     size_t m;
     int st;
     if (value == NULL || (key == NULL && key_len != 0)) return TW_E_ARG;
-    st = tw_tracestate_split(s, len, &t);
+    st = tw_tracestate_split(s, len, &t, TW_TRACESTATE_MAX_LEN);
     if (st != TW_OK) return st;
     for (m = 0; m < t.n; m++) {
         if (t.klen[m] == key_len && memcmp(s + t.off[m], key, key_len) == 0) {
@@ -392,7 +407,7 @@ int tw_tracestate_truncate(char *out, size_t cap, const char *s, size_t len, siz
     tw_ts_table t;
     uint32_t dropped = 0;
     size_t total;
-    int st = tw_tracestate_split(s, len, &t);
+    int st = tw_tracestate_split(s, len, &t, TW_HEADER_MAX_LEN);
     if (st != TW_OK) return st;
     total = tw_ts_trim(&t, &dropped, 0, budget);
     if (out == NULL) return (int)total;
@@ -423,7 +438,7 @@ int tw_tracestate_put(char *out, size_t cap, const char *s, size_t len, const ch
     int st;
     if ((key == NULL && key_len) || (value == NULL && value_len)) return TW_E_ARG;
     if (!tw_ts_member_ok(key, key_len, value, value_len)) return TW_E_TRACESTATE;
-    st = tw_tracestate_split(s, len, &t);
+    st = tw_tracestate_split(s, len, &t, TW_TRACESTATE_MAX_LEN);
     if (st == TW_E_ARG) return st;
     if (st != TW_OK) t.n = 0; /* an invalid list is discarded, not repaired */
     /* the old entry for this key goes: the new one is written first */

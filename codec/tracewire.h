@@ -106,6 +106,8 @@ typedef enum tw_status {
     TW_E_BLOCK_LENGTH = -20, /* block length not a minimal <= 9-byte uvarint */
     TW_E_HEX = -21,          /* text is not lowercase hex of the right length */
     TW_E_UUID_TEXT = -22,    /* text is not an 8-4-4-4-12 UUID */
+    TW_E_BASE64 = -23,       /* not standard base64 */
+    TW_E_JSON = -24,         /* not a JSON object */
 
     /* Class "invalid" (-32..-47): well-formed, but a value breaks a rule. */
     TW_E_ID_LENGTH = -32,      /* an id is neither empty nor its exact size */
@@ -117,6 +119,11 @@ typedef enum tw_status {
     TW_E_BAGGAGE = -37,        /* baggage text breaks the W3C grammar */
     TW_E_UNKNOWN_FIELD = -38,  /* encode: an unknown-field view is not one
                                   whole field with an unknown number */
+    TW_E_TRACEPARENT = -39,    /* traceparent breaks W3C Trace Context */
+    TW_E_B3 = -40,             /* B3 header breaks its format */
+    TW_E_JAEGER = -41,         /* uber-trace-id breaks its format */
+    TW_E_GRPC_TRACE_BIN = -42, /* grpc-trace-bin breaks its format */
+    TW_E_JSON_FIELD = -43,     /* a tracewire key in JSON of the wrong form */
 
     /* Class "limit" (-48..-63): a size limit of spec 06 is exceeded. */
     TW_E_TOO_LONG = -48,         /* header, tracestate or baggage too long */
@@ -298,7 +305,9 @@ TW_NODISCARD int tw_tracestate_put(char *out, size_t cap, const char *s, size_t 
                                    size_t key_len, const char *value, size_t value_len);
 /* Keep whole members until the text fits `budget` octets: members over 128
  * octets are dropped first (right-most first), then members from the right
- * (W3C order). Returns the output length or the input's validation error. */
+ * (W3C order). The input may be up to TW_HEADER_MAX_LEN octets (a joined
+ * HTTP list being cut down); otherwise it must be valid. Returns the output
+ * length or the input's validation error. */
 TW_NODISCARD int tw_tracestate_truncate(char *out, size_t cap, const char *s, size_t len,
                                         size_t budget);
 

@@ -465,6 +465,8 @@ static void test_status_numbers_never_change(void **state)
     assert_int_equal(TW_E_BLOCK_LENGTH, -20);
     assert_int_equal(TW_E_HEX, -21);
     assert_int_equal(TW_E_UUID_TEXT, -22);
+    assert_int_equal(TW_E_BASE64, -23);
+    assert_int_equal(TW_E_JSON, -24);
     assert_int_equal(TW_E_ID_LENGTH, -32);
     assert_int_equal(TW_E_ZERO_ID, -33);
     assert_int_equal(TW_E_FLAGS, -34);
@@ -472,6 +474,11 @@ static void test_status_numbers_never_change(void **state)
     assert_int_equal(TW_E_TRACESTATE, -36);
     assert_int_equal(TW_E_BAGGAGE, -37);
     assert_int_equal(TW_E_UNKNOWN_FIELD, -38);
+    assert_int_equal(TW_E_TRACEPARENT, -39);
+    assert_int_equal(TW_E_B3, -40);
+    assert_int_equal(TW_E_JAEGER, -41);
+    assert_int_equal(TW_E_GRPC_TRACE_BIN, -42);
+    assert_int_equal(TW_E_JSON_FIELD, -43);
     assert_int_equal(TW_E_TOO_LONG, -48);
     assert_int_equal(TW_E_TOO_MANY_UNKNOWN, -49);
     assert_int_equal(TW_E_TOO_MANY_MEMBERS, -50);
@@ -497,7 +504,7 @@ static void test_every_status_has_a_name_class_and_message(void **state)
         assert_string_not_equal(tw_strerror(s), "unknown status");
         assert_string_not_equal(tw_status_class(s), "unknown");
     }
-    assert_int_equal(named, 24);
+    assert_int_equal(named, 31);
     assert_string_equal(tw_status_class(TW_E_TRUNCATED), "truncated");
     assert_string_equal(tw_status_class(TW_E_OVERRUN), "malformed");
     assert_string_equal(tw_status_class(TW_E_ZERO_ID), "invalid");

@@ -2,8 +2,12 @@
 /* ops.c - the conformance operations over JSON, shared by the CLI adapter and the C vector runner. */
 #include "ops.h"
 
+#include "tracewire_gateway.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static json_t *error_result(int status)
 {
@@ -267,6 +271,581 @@ static json_t *op_generate(const json_t *in)
     return r;
 }
 
+
+/* ======================================================================
+ * Gateway operations (spec 11)
+ * ====================================================================== */
+
+#define BAD_INPUT json_pack("{s:s}", "error", "bad-input")
+
+static json_t *context_json(const tw_header_t *h)
+{
+    if (!(h->present & TW_HAS_CONTEXT)) return json_null();
+    return json_pack("{s:o, s:o, s:i}", "trace_id", hex_string(h->trace_id, 16), "span_id",
+                     hex_string(h->span_id, 8), "trace_flags", h->trace_flags);
+}
+
+/* {trace_id, span_id, trace_flags} -> the context fields of *h */
+static int context_from_json(tw_header_t *h, const json_t *o)
+{
+    json_t *f = json_object_get(o, "trace_flags");
+    memset(h, 0, sizeof *h);
+    if (!json_is_object(o) || fixed_hex(h->trace_id, 16, json_object_get(o, "trace_id")) ||
+        fixed_hex(h->span_id, 8, json_object_get(o, "span_id")))
+        return -1;
+    if (f != NULL && (!json_is_integer(f) || json_integer_value(f) < 0 || json_integer_value(f) > 255)) return -1;
+    h->trace_flags = (uint8_t)json_integer_value(f);
+    h->present = TW_HAS_CONTEXT;
+    return 0;
+}
+
+static const char *str_in(const json_t *in, const char *key, size_t *len)
+{
+    const json_t *v = json_object_get(in, key);
+    *len = 0;
+    if (!json_is_string(v)) return NULL;
+    *len = json_string_length(v);
+    return json_string_value(v);
+}
+
+static json_t *text_result(const char *key, const char *p, int n)
+{
+    return n < 0 ? error_result(n) : json_pack("{s:s%}", key, p, (size_t)n);
+}
+
+static json_t *op_traceparent_parse(const json_t *in)
+{
+    size_t len;
+    const char *t = str_in(in, "text", &len);
+    tw_header_t h;
+    unsigned ver = 0;
+    tw_status st;
+    if (t == NULL) return BAD_INPUT;
+    memset(&h, 0, sizeof h);
+    st = tw_traceparent_parse(&h, &ver, t, len);
+    if (st != TW_OK) return error_result(st);
+    return json_pack("{s:o, s:o, s:i, s:i}", "trace_id", hex_string(h.trace_id, 16), "span_id",
+                     hex_string(h.span_id, 8), "trace_flags", h.trace_flags, "version", (int)ver);
+}
+
+static json_t *op_traceparent_format(const json_t *in)
+{
+    tw_header_t h;
+    char out[TW_TRACEPARENT_LEN];
+    if (context_from_json(&h, in)) return BAD_INPUT;
+    return text_result("text", out, tw_traceparent_format(out, &h));
+}
+
+static json_t *op_tracestate_members(const json_t *in)
+{
+    size_t len, pos = 0;
+    const char *t = str_in(in, "text", &len);
+    tw_text_t k, v;
+    json_t *arr;
+    int st;
+    if (t == NULL) return BAD_INPUT;
+    st = tw_tracestate_validate(t, len);
+    if (st != TW_OK) return error_result(st);
+    arr = json_array();
+    while ((st = tw_tracestate_next(t, len, &pos, &k, &v)) == 1)
+        json_array_append_new(arr, json_pack("[s%, s%]", k.ptr, k.len, v.ptr, v.len));
+    if (st < 0) {
+        json_decref(arr);
+        return error_result(st);
+    }
+    return json_pack("{s:o}", "members", arr);
+}
+
+static json_t *op_tracestate_get(const json_t *in)
+{
+    size_t len, klen;
+    const char *t = str_in(in, "text", &len), *key = str_in(in, "key", &klen);
+    tw_text_t v;
+    int st;
+    if (t == NULL || key == NULL) return BAD_INPUT;
+    st = tw_tracestate_get(t, len, key, klen, &v);
+    if (st < 0) return error_result(st);
+    return json_pack("{s:o}", "value", st ? json_stringn(v.ptr, v.len) : json_null());
+}
+
+static json_t *op_tracestate_put(const json_t *in)
+{
+    size_t len, klen, vlen;
+    const char *t = str_in(in, "text", &len), *key = str_in(in, "key", &klen), *val = str_in(in, "value", &vlen);
+    char out[TW_TRACESTATE_MAX_LEN];
+    if (t == NULL || key == NULL || val == NULL) return BAD_INPUT;
+    return text_result("text", out, tw_tracestate_put(out, sizeof out, t, len, key, klen, val, vlen));
+}
+
+static json_t *op_tracestate_truncate(const json_t *in)
+{
+    size_t len;
+    const char *t = str_in(in, "text", &len);
+    json_t *b = json_object_get(in, "budget");
+    char out[TW_TRACESTATE_MAX_LEN];
+    if (t == NULL || !json_is_integer(b) || json_integer_value(b) < 0) return BAD_INPUT;
+    return text_result("text", out, tw_tracestate_truncate(out, sizeof out, t, len, (size_t)json_integer_value(b)));
+}
+
+static json_t *op_baggage_members(const json_t *in)
+{
+    size_t len, pos = 0;
+    const char *t = str_in(in, "text", &len);
+    tw_text_t k, v, props;
+    json_t *arr;
+    int st;
+    if (t == NULL) return BAD_INPUT;
+    st = tw_baggage_validate(t, len);
+    if (st != TW_OK) return error_result(st);
+    arr = json_array();
+    while ((st = tw_baggage_next(t, len, &pos, &k, &v, &props)) == 1) {
+        static char dec[3 * TW_BAGGAGE_MAX_LEN];
+        int n = tw_baggage_value_decode(dec, sizeof dec, v.ptr, v.len);
+        if (n < 0) {
+            st = n;
+            break;
+        }
+        json_array_append_new(arr, json_pack("{s:s%, s:s%, s:s%}", "key", k.ptr, k.len, "value", dec, (size_t)n,
+                                             "properties", props.ptr, props.len));
+    }
+    if (st < 0) {
+        json_decref(arr);
+        return error_result(st);
+    }
+    return json_pack("{s:o}", "members", arr);
+}
+
+static json_t *op_baggage_sanitize(const json_t *in)
+{
+    size_t len, dropped = 0;
+    const char *t = str_in(in, "text", &len);
+    static char out[TW_BAGGAGE_MAX_LEN];
+    int n;
+    if (t == NULL) return BAD_INPUT;
+    n = tw_baggage_sanitize(out, sizeof out, t, len, &dropped);
+    if (n < 0) return error_result(n);
+    return json_pack("{s:s%, s:i}", "text", out, (size_t)n, "dropped", (int)dropped);
+}
+
+/* Append "key=encoded(value)[;props]" members to a bounded buffer. */
+static int baggage_append(char *out, size_t cap, size_t *used, const char *k, size_t kl, const char *v, size_t vl,
+                          const char *props, size_t pl)
+{
+    int n = tw_baggage_value_encode(NULL, 0, v, vl);
+    size_t need = (*used ? 1 : 0) + kl + 1 + (size_t)n + (pl ? 1 + pl : 0);
+    if (n < 0) return n;
+    if (cap - *used < need) return TW_E_TOO_LONG;
+    if (*used) out[(*used)++] = ',';
+    memcpy(out + *used, k, kl);
+    *used += kl;
+    out[(*used)++] = '=';
+    *used += (size_t)tw_baggage_value_encode(out + *used, cap - *used, v, vl);
+    if (pl) {
+        out[(*used)++] = ';';
+        memcpy(out + *used, props, pl);
+        *used += pl;
+    }
+    return TW_OK;
+}
+
+static json_t *op_baggage_encode(const json_t *in)
+{
+    static char out[4 * TW_BAGGAGE_MAX_LEN];
+    const json_t *ms = json_object_get(in, "members");
+    size_t i, used = 0;
+    int st;
+    if (!json_is_array(ms)) return BAD_INPUT;
+    for (i = 0; i < json_array_size(ms); i++) {
+        const json_t *m = json_array_get(ms, i);
+        size_t kl, vl, pl = 0;
+        const char *k = str_in(m, "key", &kl), *v = str_in(m, "value", &vl), *p = str_in(m, "properties", &pl);
+        if (k == NULL || v == NULL) return BAD_INPUT;
+        st = baggage_append(out, sizeof out, &used, k, kl, v, vl, p ? p : "", p ? pl : 0);
+        if (st < 0) return error_result(st);
+    }
+    st = tw_baggage_validate(out, used);
+    if (st != TW_OK) return error_result(st);
+    return json_pack("{s:s%}", "text", out, used);
+}
+
+/* The headers of a request, looked up by lower-case name. */
+static const char *header_get(const json_t *headers, const char *name, size_t *len, int nth)
+{
+    size_t i;
+    for (i = 0; i < json_array_size(headers); i++) {
+        const json_t *pair = json_array_get(headers, i);
+        const char *n = json_string_value(json_array_get(pair, 0));
+        const json_t *v = json_array_get(pair, 1);
+        if (n == NULL || !json_is_string(v) || strcasecmp(n, name) != 0) continue;
+        if (nth-- > 0) continue;
+        *len = json_string_length(v);
+        return json_string_value(v);
+    }
+    return NULL;
+}
+
+static int header_count(const json_t *headers, const char *name)
+{
+    size_t len;
+    int n = 0;
+    while (header_get(headers, name, &len, n) != NULL) n++;
+    return n;
+}
+
+static const char *const B3_SAMPLING[4] = {"defer", "accept", "deny", "debug"};
+
+static tw_status b3_extract(tw_header_t *h, tw_b3_sampling *smp, const json_t *headers)
+{
+    size_t len;
+    const char *single = header_get(headers, "b3", &len, 0);
+    tw_text_t t, sp, sm, fl;
+    const char *v;
+    memset(h, 0, sizeof *h);
+    if (single != NULL) return tw_b3_parse(h, smp, single, len);
+    v = header_get(headers, "x-b3-traceid", &t.len, 0);
+    t.ptr = v;
+    v = header_get(headers, "x-b3-spanid", &sp.len, 0);
+    sp.ptr = v;
+    v = header_get(headers, "x-b3-sampled", &sm.len, 0);
+    sm.ptr = v;
+    v = header_get(headers, "x-b3-flags", &fl.len, 0);
+    fl.ptr = v;
+    return tw_b3_parse_multi(h, smp, t.ptr ? &t : NULL, sp.ptr ? &sp : NULL, sm.ptr ? &sm : NULL, fl.ptr ? &fl : NULL);
+}
+
+static json_t *op_b3_extract(const json_t *in)
+{
+    const json_t *headers = json_object_get(in, "headers");
+    tw_header_t h;
+    tw_b3_sampling smp = TW_B3_DEFER;
+    tw_status st;
+    if (!json_is_array(headers)) return BAD_INPUT;
+    st = b3_extract(&h, &smp, headers);
+    if (st != TW_OK) return error_result(st);
+    return json_pack("{s:o, s:s}", "context", context_json(&h), "sampling", B3_SAMPLING[smp]);
+}
+
+static json_t *op_b3_inject(const json_t *in)
+{
+    tw_header_t h;
+    const char *form = json_string_value(json_object_get(in, "form"));
+    int debug = json_is_true(json_object_get(in, "debug"));
+    char b[TW_B3_SINGLE_MAX_LEN];
+    int n;
+    if (context_from_json(&h, json_object_get(in, "context"))) return BAD_INPUT;
+    n = tw_b3_format(b, sizeof b, &h, debug);
+    if (n < 0) return error_result(n);
+    if (form == NULL || strcmp(form, "single") == 0)
+        return json_pack("{s:[[s, s%]]}", "headers", "b3", b, (size_t)n);
+    /* multi: the same ids, and the decision in its own header */
+    if (debug)
+        return json_pack("{s:[[s, s%], [s, s%], [s, s]]}", "headers", "x-b3-traceid", b, (size_t)32, "x-b3-spanid",
+                         b + 33, (size_t)16, "x-b3-flags", "1");
+    return json_pack("{s:[[s, s%], [s, s%], [s, s]]}", "headers", "x-b3-traceid", b, (size_t)32, "x-b3-spanid", b + 33,
+                     (size_t)16, "x-b3-sampled", (h.trace_flags & TW_FLAG_SAMPLED) ? "1" : "0");
+}
+
+/* uberctx-KEY headers as a W3C baggage text (values percent-encoded). */
+static int jaeger_baggage(char *out, size_t cap, const json_t *headers)
+{
+    size_t i, used = 0;
+    for (i = 0; i < json_array_size(headers); i++) {
+        const json_t *pair = json_array_get(headers, i);
+        const char *n = json_string_value(json_array_get(pair, 0));
+        const json_t *v = json_array_get(pair, 1);
+        static char dec[3 * TW_BAGGAGE_MAX_LEN];
+        int dl, st;
+        if (n == NULL || !json_is_string(v) || strncasecmp(n, "uberctx-", 8) != 0 || n[8] == 0) continue;
+        dl = tw_baggage_value_decode(dec, sizeof dec, json_string_value(v), json_string_length(v));
+        if (dl < 0) return dl;
+        st = baggage_append(out, cap, &used, n + 8, strlen(n + 8), dec, (size_t)dl, "", 0);
+        if (st < 0) return st;
+    }
+    return (int)used;
+}
+
+static json_t *op_jaeger_extract(const json_t *in)
+{
+    const json_t *headers = json_object_get(in, "headers");
+    static char bg[TW_BAGGAGE_MAX_LEN];
+    tw_header_t h;
+    size_t len;
+    const char *v;
+    int debug = 0, bl;
+    tw_status st;
+    if (!json_is_array(headers)) return BAD_INPUT;
+    memset(&h, 0, sizeof h);
+    v = header_get(headers, "uber-trace-id", &len, 0);
+    if (v != NULL) {
+        st = tw_jaeger_parse(&h, &debug, v, len);
+        if (st != TW_OK) return error_result(st);
+    }
+    bl = jaeger_baggage(bg, sizeof bg, headers);
+    if (bl < 0) return error_result(bl);
+    return json_pack("{s:o, s:b, s:o}", "context", context_json(&h), "debug", debug, "baggage",
+                     bl ? json_stringn(bg, (size_t)bl) : json_null());
+}
+
+static json_t *op_jaeger_inject(const json_t *in)
+{
+    tw_header_t h;
+    char out[TW_JAEGER_MAX_LEN];
+    size_t blen = 0, pos = 0;
+    const char *bg = str_in(in, "baggage", &blen);
+    tw_text_t k, v, props;
+    json_t *headers;
+    int n, st;
+    if (context_from_json(&h, json_object_get(in, "context"))) return BAD_INPUT;
+    n = tw_jaeger_format(out, sizeof out, &h, json_is_true(json_object_get(in, "debug")));
+    if (n < 0) return error_result(n);
+    headers = json_pack("[[s, s%]]", "uber-trace-id", out, (size_t)n);
+    while (bg != NULL && (st = tw_baggage_next(bg, blen, &pos, &k, &v, &props)) == 1) {
+        static char name[300], dec[3 * TW_BAGGAGE_MAX_LEN];
+        int dl = tw_baggage_value_decode(dec, sizeof dec, v.ptr, v.len);
+        if (dl < 0 || k.len > 250) continue;
+        snprintf(name, sizeof name, "uberctx-%.*s", (int)k.len, k.ptr);
+        json_array_append_new(headers, json_pack("[s, s%]", name, dec, (size_t)dl));
+    }
+    return json_pack("{s:o}", "headers", headers);
+}
+
+static json_t *op_grpc_parse(const json_t *in)
+{
+    uint8_t buf[256];
+    size_t len;
+    const char *b64 = str_in(in, "base64", &len);
+    tw_header_t h;
+    long n;
+    tw_status st;
+    memset(&h, 0, sizeof h);
+    if (b64 != NULL) {
+        n = tw_base64_decode(NULL, 0, b64, len);
+        if (n < 0) return error_result((int)n);
+        if ((size_t)n > sizeof buf) return error_result(TW_E_GRPC_TRACE_BIN);
+        n = tw_base64_decode(buf, sizeof buf, b64, len);
+        st = tw_grpc_trace_bin_parse(&h, buf, (size_t)n);
+    } else {
+        uint8_t *raw = NULL;
+        n = read_hex(json_object_get(in, "hex"), &raw);
+        if (n < 0) return BAD_INPUT;
+        st = tw_grpc_trace_bin_parse(&h, raw, (size_t)n);
+        free(raw);
+    }
+    if (st != TW_OK) return error_result(st);
+    return json_pack("{s:o}", "context", context_json(&h));
+}
+
+static json_t *op_grpc_format(const json_t *in)
+{
+    tw_header_t h;
+    uint8_t b[TW_GRPC_TRACE_BIN_LEN];
+    char b64[TW_GRPC_TRACE_BIN_B64_LEN];
+    int n;
+    if (context_from_json(&h, json_object_get(in, "context"))) return BAD_INPUT;
+    n = tw_grpc_trace_bin_format(b, &h);
+    if (n < 0) return error_result(n);
+    n = tw_base64_encode(b64, sizeof b64, b, sizeof b);
+    return json_pack("{s:o, s:s%}", "hex", hex_string(b, sizeof b), "base64", b64, (size_t)n);
+}
+
+static json_t *op_json_parse(const json_t *in)
+{
+    size_t len;
+    const char *t = str_in(in, "text", &len);
+    static char scratch[2 * TW_HEADER_MAX_LEN];
+    tw_header_t h;
+    tw_status st;
+    json_t *r, *d;
+    if (t == NULL || len > sizeof scratch) return BAD_INPUT;
+    st = tw_json_parse(&h, scratch, sizeof scratch, t, len);
+    if (st != TW_OK) return error_result(st);
+    r = json_pack("{s:o}", "header", tw_header_to_json(&h));
+    d = json_array();
+    if (h.discarded & TW_DISCARDED_TRACESTATE) json_array_append_new(d, json_string("tracestate"));
+    if (h.discarded & TW_DISCARDED_BAGGAGE) json_array_append_new(d, json_string("baggage"));
+    json_object_set_new(r, "discarded", d);
+    return r;
+}
+
+static json_t *op_json_format(const json_t *in)
+{
+    static tw_json_storage st;
+    static char out[4 * TW_HEADER_MAX_LEN];
+    tw_header_t h;
+    if (tw_header_from_json(&h, json_object_get(in, "header"), &st) != TW_OK) return BAD_INPUT;
+    return text_result("text", out, tw_json_format(out, sizeof out, &h));
+}
+
+static json_t *hex56(uint64_t v)
+{
+    char t[15];
+    int i;
+    for (i = 13; i >= 0; i--, v >>= 4) t[i] = "0123456789abcdef"[v & 15];
+    t[14] = 0;
+    return json_string(t);
+}
+
+static int read_hex56(const json_t *v, uint64_t *out)
+{
+    const char *s = json_string_value(v);
+    uint8_t b[7];
+    int i;
+    if (s == NULL || strlen(s) != 14 || tw_hex_decode(b, s, 7) != TW_OK) return -1;
+    for (*out = 0, i = 0; i < 7; i++) *out = *out << 8 | b[i];
+    return 0;
+}
+
+static json_t *th_text(uint64_t t)
+{
+    char buf[TW_TRACESTATE_MAX_LEN];
+    int n = tw_ot_set_threshold(buf, sizeof buf, "", 0, t); /* "ot=th:..." */
+    return n < 6 ? json_null() : json_stringn(buf + 6, (size_t)n - 6);
+}
+
+static json_t *op_ot_parse(const json_t *in)
+{
+    size_t len;
+    const char *t = str_in(in, "tracestate", &len);
+    tw_ot_t ot;
+    tw_status st;
+    if (t == NULL) return BAD_INPUT;
+    st = tw_ot_parse(&ot, t, len);
+    if (st != TW_OK) return error_result(st);
+    return json_pack("{s:o, s:o, s:o}", "th", ot.has_th ? th_text(ot.threshold) : json_null(), "threshold",
+                     ot.has_th ? hex56(ot.threshold) : json_null(), "rv", ot.has_rv ? hex56(ot.rv) : json_null());
+}
+
+static json_t *op_ot_set_th(const json_t *in)
+{
+    size_t len;
+    const char *t = str_in(in, "tracestate", &len);
+    char out[TW_TRACESTATE_MAX_LEN];
+    uint64_t th;
+    if (t == NULL || read_hex56(json_object_get(in, "threshold"), &th)) return BAD_INPUT;
+    return text_result("tracestate", out, tw_ot_set_threshold(out, sizeof out, t, len, th));
+}
+
+static json_t *op_sampling_decide(const json_t *in)
+{
+    tw_header_t h;
+    tw_ot_t ot;
+    size_t len = 0;
+    const char *t = str_in(in, "tracestate", &len);
+    uint64_t r, th;
+    int known, have_th;
+    tw_status st;
+    if (context_from_json(&h, in)) return BAD_INPUT;
+    st = tw_ot_parse(&ot, t ? t : "", t ? len : 0);
+    if (st != TW_OK) return error_result(st);
+    known = tw_sampling_randomness(&r, &h, &ot);
+    have_th = json_object_get(in, "threshold") ? !read_hex56(json_object_get(in, "threshold"), &th) : ot.has_th;
+    if (json_object_get(in, "threshold") == NULL) th = ot.threshold;
+    return json_pack("{s:o, s:o}", "r", known ? hex56(r) : json_null(), "sampled",
+                     known && have_th ? json_boolean(r >= th) : json_null());
+}
+
+/* What a participating receiver extracts, and what it sends downstream. */
+static json_t *op_gateway_extract(const json_t *in)
+{
+    const json_t *headers = json_object_get(in, "headers");
+    static char ts[TW_HEADER_MAX_LEN], ts2[TW_TRACESTATE_MAX_LEN], bgj[TW_HEADER_MAX_LEN], bg[TW_BAGGAGE_MAX_LEN];
+    tw_header_t h;
+    const char *source = NULL, *v;
+    size_t len, tslen = 0, bglen = 0, i;
+    int n, debug = 0;
+    json_t *down, *ctx;
+    char tp[TW_TRACEPARENT_LEN];
+    if (!json_is_array(headers)) return BAD_INPUT;
+    memset(&h, 0, sizeof h);
+
+    /* 1. traceparent, exactly one field line */
+    v = header_get(headers, "traceparent", &len, 0);
+    if (v != NULL && header_count(headers, "traceparent") == 1 && tw_traceparent_parse(&h, NULL, v, len) == TW_OK) {
+        source = "traceparent";
+        /* tracestate: field lines joined with ',' */
+        for (i = 0; (v = header_get(headers, "tracestate", &len, (int)i)) != NULL; i++) {
+            if (tslen + len + 1 > sizeof ts) break;
+            if (i) ts[tslen++] = ',';
+            memcpy(ts + tslen, v, len);
+            tslen += len;
+        }
+        if (tslen > TW_TRACESTATE_MAX_LEN) { /* valid but long: cut to the limit (W3C order) */
+            n = tw_tracestate_truncate(ts2, sizeof ts2, ts, tslen, TW_TRACESTATE_MAX_LEN);
+            tslen = n > 0 ? (size_t)n : 0;
+            memcpy(ts, ts2, tslen);
+        } else if (tslen && tw_tracestate_validate(ts, tslen) != TW_OK) {
+            tslen = 0; /* invalid: dropped, the context is kept */
+        }
+    } else {
+        /* 2. B3, 3. Jaeger, 4. grpc-trace-bin */
+        tw_b3_sampling smp = TW_B3_DEFER;
+        tw_header_t g;
+        memset(&g, 0, sizeof g);
+        if (b3_extract(&g, &smp, headers) == TW_OK && (g.present & TW_HAS_CONTEXT)) {
+            h = g;
+            source = "b3";
+            debug = smp == TW_B3_DEBUG;
+        } else if ((v = header_get(headers, "uber-trace-id", &len, 0)) != NULL && tw_jaeger_parse(&g, &debug, v, len) == TW_OK) {
+            h = g;
+            source = "jaeger";
+        } else if ((v = header_get(headers, "grpc-trace-bin", &len, 0)) != NULL) {
+            uint8_t b[256];
+            int bl = tw_base64_decode(b, sizeof b, v, len);
+            if (bl >= 0 && tw_grpc_trace_bin_parse(&g, b, (size_t)bl) == TW_OK) {
+                h = g;
+                source = "grpc-trace-bin";
+            }
+        }
+        if (debug) { /* the per-trace debug hint travels as our tracestate member */
+            n = tw_tracestate_put(ts, sizeof ts, "", 0, "tw", 2, "log:debug", 9);
+            tslen = n > 0 ? (size_t)n : 0;
+        }
+    }
+    if (!(h.present & TW_HAS_CONTEXT)) tslen = 0;
+
+    /* baggage: W3C field lines joined, then uberctx-*, then the gateway rule */
+    for (i = 0; (v = header_get(headers, "baggage", &len, (int)i)) != NULL; i++) {
+        if (bglen + len + 1 > sizeof bgj) break;
+        if (bglen) bgj[bglen++] = ',';
+        memcpy(bgj + bglen, v, len);
+        bglen += len;
+    }
+    n = jaeger_baggage(bgj + bglen + (bglen ? 1 : 0), sizeof bgj - bglen - 1, headers);
+    if (n > 0) {
+        if (bglen) bgj[bglen] = ',';
+        bglen += (bglen ? 1u : 0u) + (size_t)n;
+    }
+    n = tw_baggage_sanitize(bg, sizeof bg, bgj, bglen, NULL);
+    bglen = n > 0 ? (size_t)n : 0;
+
+    h.tracestate.ptr = tslen ? ts : NULL;
+    h.tracestate.len = tslen;
+    h.baggage.ptr = bglen ? bg : NULL;
+    h.baggage.len = bglen;
+    ctx = (h.present & TW_HAS_CONTEXT) || bglen ? tw_header_to_json(&h) : json_null();
+
+    down = json_array();
+    if (h.present & TW_HAS_CONTEXT) {
+        const json_t *ns = json_object_get(in, "new_span_id");
+        tw_header_t d = h;
+        if (ns != NULL && fixed_hex(d.span_id, 8, ns)) {
+            json_decref(down);
+            json_decref(ctx);
+            return BAD_INPUT;
+        }
+        if (tw_traceparent_format(tp, &d) != TW_TRACEPARENT_LEN) {
+            json_decref(down);
+            json_decref(ctx);
+            return error_result(TW_E_CONTEXT);
+        }
+        json_array_append_new(down, json_pack("[s, s%]", "traceparent", tp, (size_t)TW_TRACEPARENT_LEN));
+        if (tslen) json_array_append_new(down, json_pack("[s, s%]", "tracestate", ts, tslen));
+    }
+    if (bglen) json_array_append_new(down, json_pack("[s, s%]", "baggage", bg, bglen));
+    return json_pack("{s:o, s:o, s:o}", "context", ctx, "source", source ? json_string(source) : json_null(),
+                     "downstream", down);
+}
+
 json_t *tw_op_run(const char *op, const json_t *input)
 {
     if (op == NULL || !json_is_object(input)) return json_pack("{s:s}", "error", "bad-input");
@@ -280,6 +859,27 @@ json_t *tw_op_run(const char *op, const json_t *input)
     if (strcmp(op, "uuid.parse") == 0) return op_uuid_parse(input);
     if (strcmp(op, "uuid.format") == 0) return op_uuid_format(input);
     if (strcmp(op, "id.generate") == 0) return op_generate(input);
+    if (strcmp(op, "traceparent.parse") == 0) return op_traceparent_parse(input);
+    if (strcmp(op, "traceparent.format") == 0) return op_traceparent_format(input);
+    if (strcmp(op, "tracestate.members") == 0) return op_tracestate_members(input);
+    if (strcmp(op, "tracestate.get") == 0) return op_tracestate_get(input);
+    if (strcmp(op, "tracestate.put") == 0) return op_tracestate_put(input);
+    if (strcmp(op, "tracestate.truncate") == 0) return op_tracestate_truncate(input);
+    if (strcmp(op, "baggage.members") == 0) return op_baggage_members(input);
+    if (strcmp(op, "baggage.sanitize") == 0) return op_baggage_sanitize(input);
+    if (strcmp(op, "baggage.encode") == 0) return op_baggage_encode(input);
+    if (strcmp(op, "b3.extract") == 0) return op_b3_extract(input);
+    if (strcmp(op, "b3.inject") == 0) return op_b3_inject(input);
+    if (strcmp(op, "jaeger.extract") == 0) return op_jaeger_extract(input);
+    if (strcmp(op, "jaeger.inject") == 0) return op_jaeger_inject(input);
+    if (strcmp(op, "grpc_trace_bin.parse") == 0) return op_grpc_parse(input);
+    if (strcmp(op, "grpc_trace_bin.format") == 0) return op_grpc_format(input);
+    if (strcmp(op, "json.parse") == 0) return op_json_parse(input);
+    if (strcmp(op, "json.format") == 0) return op_json_format(input);
+    if (strcmp(op, "sampling.ot.parse") == 0) return op_ot_parse(input);
+    if (strcmp(op, "sampling.ot.set_th") == 0) return op_ot_set_th(input);
+    if (strcmp(op, "sampling.decide") == 0) return op_sampling_decide(input);
+    if (strcmp(op, "gateway.extract") == 0) return op_gateway_extract(input);
     return json_pack("{s:s}", "error", "unsupported");
 }
 
