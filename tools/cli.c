@@ -28,6 +28,10 @@ static const char USAGE[] =
     "        Build a header from fields and print its canonical bytes as hex\n"
     "        (or write them raw with -o). --new fills in fresh ids: trace-id and\n"
     "        span-id with the random flag, and a UUIDv7 correlation-id.\n"
+    "  gateway [--new-span-id HEX] [FILE | -]\n"
+    "        Read incoming headers as a JSON array of [name, value] pairs (order\n"
+    "        and repetition matter) and print, as JSON, what a receiver extracts\n"
+    "        (the context, or why there is none) and the headers it sends on.\n"
     "  new [trace-id | span-id | uuid7 | uuid4]\n"
     "        Print a fresh identifier (default: uuid7).\n"
     "  adapter\n"
@@ -288,6 +292,36 @@ static int cmd_new(int argc, char **argv)
     return 0;
 }
 
+static int cmd_gateway(int argc, char **argv)
+{
+    const char *path = "-", *span = NULL;
+    json_error_t err;
+    json_t *headers, *in, *out;
+    int i, rc;
+    for (i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--new-span-id") == 0 && i + 1 < argc) span = argv[++i];
+        else path = argv[i];
+    }
+    headers = strcmp(path, "-") == 0 ? json_loadf(stdin, 0, &err) : json_load_file(path, 0, &err);
+    if (headers == NULL) {
+        fprintf(stderr, "tracewire: %s:%d: %s\n", path, err.line, err.text);
+        return 2;
+    }
+    if (!json_is_array(headers)) {
+        json_decref(headers);
+        return die("gateway input must be a JSON array of [name, value] pairs", 0);
+    }
+    in = json_pack("{s:o}", "headers", headers);
+    if (span != NULL) json_object_set_new(in, "new_span_id", json_string(span));
+    out = tw_op_run("gateway.extract", in);
+    rc = json_object_get(out, "error") != NULL;
+    json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+    putchar('\n');
+    json_decref(out);
+    json_decref(in);
+    return rc;
+}
+
 /* One JSON request per line: {"id": ..., "op": ..., "input": {...}};
  * one response per line: {"id": ..., "output": {...}}. */
 static int cmd_adapter(void)
@@ -304,10 +338,8 @@ static int cmd_adapter(void)
         } else {
             op = json_string_value(json_object_get(req, "op"));
             if (op != NULL && strcmp(op, "hello") == 0) {
-                out = json_pack("{s:s, s:s, s:[ssssssssss]}", "implementation", "tracewire-c", "version", "0.1.0",
-                                "ops", "header.decode", "header.encode", "block.decode", "block.encode",
-                                "block.measure", "tracestate.validate", "baggage.validate", "uuid.parse",
-                                "uuid.format", "id.generate");
+                out = json_pack("{s:s, s:s, s:o}", "implementation", "tracewire-c", "version", "0.1.0", "ops",
+                                tw_op_list());
             } else {
                 out = tw_op_run(op, json_object_get(req, "input"));
             }
@@ -330,6 +362,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "decode") == 0) return cmd_decode(argc - 2, argv + 2);
     if (strcmp(cmd, "encode") == 0) return cmd_encode(argc - 2, argv + 2);
     if (strcmp(cmd, "new") == 0) return cmd_new(argc - 2, argv + 2);
+    if (strcmp(cmd, "gateway") == 0) return cmd_gateway(argc - 2, argv + 2);
     if (strcmp(cmd, "adapter") == 0) return cmd_adapter();
     if (strcmp(cmd, "version") == 0) {
         printf("tracewire %d.%d.%d (wire version %d)\n", TW_VERSION_MAJOR, TW_VERSION_MINOR, TW_VERSION_PATCH,

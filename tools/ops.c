@@ -755,12 +755,21 @@ static json_t *op_gateway_extract(const json_t *in)
     int n, debug = 0;
     json_t *down, *ctx;
     char tp[TW_TRACEPARENT_LEN];
+    json_t *rejected;
+    tw_status st;
     if (!json_is_array(headers)) return BAD_INPUT;
     memset(&h, 0, sizeof h);
+    rejected = json_array();
 
     /* 1. traceparent, exactly one field line */
     v = header_get(headers, "traceparent", &len, 0);
-    if (v != NULL && header_count(headers, "traceparent") == 1 && tw_traceparent_parse(&h, NULL, v, len) == TW_OK) {
+    st = v == NULL ? TW_OK : header_count(headers, "traceparent") > 1 ? TW_E_TRACEPARENT : tw_traceparent_parse(&h, NULL, v, len);
+    if (v != NULL && st != TW_OK)
+        json_array_append_new(rejected, json_pack("{s:s, s:s, s:s}", "header", "traceparent", "code", tw_status_name(st),
+                                                  "reason", header_count(headers, "traceparent") > 1
+                                                                ? "more than one traceparent field line"
+                                                                : tw_strerror(st)));
+    if (v != NULL && st == TW_OK) {
         source = "traceparent";
         /* tracestate: field lines joined with ',' */
         for (i = 0; (v = header_get(headers, "tracestate", &len, (int)i)) != NULL; i++) {
@@ -773,7 +782,9 @@ static json_t *op_gateway_extract(const json_t *in)
             n = tw_tracestate_truncate(ts2, sizeof ts2, ts, tslen, TW_TRACESTATE_MAX_LEN);
             tslen = n > 0 ? (size_t)n : 0;
             memcpy(ts, ts2, tslen);
-        } else if (tslen && tw_tracestate_validate(ts, tslen) != TW_OK) {
+        } else if (tslen && (st = tw_tracestate_validate(ts, tslen)) != TW_OK) {
+            json_array_append_new(rejected, json_pack("{s:s, s:s, s:s}", "header", "tracestate", "code",
+                                                      tw_status_name(st), "reason", tw_strerror(st)));
             tslen = 0; /* invalid: dropped, the context is kept */
         }
     } else {
@@ -831,55 +842,83 @@ static json_t *op_gateway_extract(const json_t *in)
         if (ns != NULL && fixed_hex(d.span_id, 8, ns)) {
             json_decref(down);
             json_decref(ctx);
+            json_decref(rejected);
             return BAD_INPUT;
         }
         if (tw_traceparent_format(tp, &d) != TW_TRACEPARENT_LEN) {
             json_decref(down);
             json_decref(ctx);
+            json_decref(rejected);
             return error_result(TW_E_CONTEXT);
         }
         json_array_append_new(down, json_pack("[s, s%]", "traceparent", tp, (size_t)TW_TRACEPARENT_LEN));
         if (tslen) json_array_append_new(down, json_pack("[s, s%]", "tracestate", ts, tslen));
     }
     if (bglen) json_array_append_new(down, json_pack("[s, s%]", "baggage", bg, bglen));
-    return json_pack("{s:o, s:o, s:o}", "context", ctx, "source", source ? json_string(source) : json_null(),
-                     "downstream", down);
+    return json_pack("{s:o, s:o, s:o, s:o}", "context", ctx, "source", source ? json_string(source) : json_null(),
+                     "downstream", down, "rejected", rejected);
+}
+
+typedef json_t *(*op_fn)(const json_t *);
+
+static json_t *op_header_decode(const json_t *in) { return op_decode(in, 0); }
+static json_t *op_header_encode(const json_t *in) { return op_encode(in, 0); }
+static json_t *op_block_decode(const json_t *in) { return op_decode(in, 1); }
+static json_t *op_block_encode(const json_t *in) { return op_encode(in, 1); }
+static json_t *op_tracestate_validate(const json_t *in) { return op_validate(in, 0); }
+static json_t *op_baggage_validate(const json_t *in) { return op_validate(in, 1); }
+
+static const struct {
+    const char *name;
+    op_fn fn;
+} OPS[] = {
+    {"header.decode", op_header_decode},
+    {"header.encode", op_header_encode},
+    {"block.decode", op_block_decode},
+    {"block.encode", op_block_encode},
+    {"block.measure", op_measure},
+    {"tracestate.validate", op_tracestate_validate},
+    {"baggage.validate", op_baggage_validate},
+    {"uuid.parse", op_uuid_parse},
+    {"uuid.format", op_uuid_format},
+    {"id.generate", op_generate},
+    {"traceparent.parse", op_traceparent_parse},
+    {"traceparent.format", op_traceparent_format},
+    {"tracestate.members", op_tracestate_members},
+    {"tracestate.get", op_tracestate_get},
+    {"tracestate.put", op_tracestate_put},
+    {"tracestate.truncate", op_tracestate_truncate},
+    {"baggage.members", op_baggage_members},
+    {"baggage.sanitize", op_baggage_sanitize},
+    {"baggage.encode", op_baggage_encode},
+    {"b3.extract", op_b3_extract},
+    {"b3.inject", op_b3_inject},
+    {"jaeger.extract", op_jaeger_extract},
+    {"jaeger.inject", op_jaeger_inject},
+    {"grpc_trace_bin.parse", op_grpc_parse},
+    {"grpc_trace_bin.format", op_grpc_format},
+    {"json.parse", op_json_parse},
+    {"json.format", op_json_format},
+    {"sampling.ot.parse", op_ot_parse},
+    {"sampling.ot.set_th", op_ot_set_th},
+    {"sampling.decide", op_sampling_decide},
+    {"gateway.extract", op_gateway_extract},
+};
+
+json_t *tw_op_list(void)
+{
+    json_t *a = json_array();
+    size_t i;
+    for (i = 0; i < sizeof OPS / sizeof *OPS; i++) json_array_append_new(a, json_string(OPS[i].name));
+    return a;
 }
 
 json_t *tw_op_run(const char *op, const json_t *input)
 {
+    size_t i;
     if (op == NULL || !json_is_object(input)) return json_pack("{s:s}", "error", "bad-input");
-    if (strcmp(op, "header.decode") == 0) return op_decode(input, 0);
-    if (strcmp(op, "header.encode") == 0) return op_encode(input, 0);
-    if (strcmp(op, "block.decode") == 0) return op_decode(input, 1);
-    if (strcmp(op, "block.encode") == 0) return op_encode(input, 1);
-    if (strcmp(op, "block.measure") == 0) return op_measure(input);
-    if (strcmp(op, "tracestate.validate") == 0) return op_validate(input, 0);
-    if (strcmp(op, "baggage.validate") == 0) return op_validate(input, 1);
-    if (strcmp(op, "uuid.parse") == 0) return op_uuid_parse(input);
-    if (strcmp(op, "uuid.format") == 0) return op_uuid_format(input);
-    if (strcmp(op, "id.generate") == 0) return op_generate(input);
-    if (strcmp(op, "traceparent.parse") == 0) return op_traceparent_parse(input);
-    if (strcmp(op, "traceparent.format") == 0) return op_traceparent_format(input);
-    if (strcmp(op, "tracestate.members") == 0) return op_tracestate_members(input);
-    if (strcmp(op, "tracestate.get") == 0) return op_tracestate_get(input);
-    if (strcmp(op, "tracestate.put") == 0) return op_tracestate_put(input);
-    if (strcmp(op, "tracestate.truncate") == 0) return op_tracestate_truncate(input);
-    if (strcmp(op, "baggage.members") == 0) return op_baggage_members(input);
-    if (strcmp(op, "baggage.sanitize") == 0) return op_baggage_sanitize(input);
-    if (strcmp(op, "baggage.encode") == 0) return op_baggage_encode(input);
-    if (strcmp(op, "b3.extract") == 0) return op_b3_extract(input);
-    if (strcmp(op, "b3.inject") == 0) return op_b3_inject(input);
-    if (strcmp(op, "jaeger.extract") == 0) return op_jaeger_extract(input);
-    if (strcmp(op, "jaeger.inject") == 0) return op_jaeger_inject(input);
-    if (strcmp(op, "grpc_trace_bin.parse") == 0) return op_grpc_parse(input);
-    if (strcmp(op, "grpc_trace_bin.format") == 0) return op_grpc_format(input);
-    if (strcmp(op, "json.parse") == 0) return op_json_parse(input);
-    if (strcmp(op, "json.format") == 0) return op_json_format(input);
-    if (strcmp(op, "sampling.ot.parse") == 0) return op_ot_parse(input);
-    if (strcmp(op, "sampling.ot.set_th") == 0) return op_ot_set_th(input);
-    if (strcmp(op, "sampling.decide") == 0) return op_sampling_decide(input);
-    if (strcmp(op, "gateway.extract") == 0) return op_gateway_extract(input);
+    for (i = 0; i < sizeof OPS / sizeof *OPS; i++)
+        if (strcmp(op, OPS[i].name) == 0) return OPS[i].fn(input);
     return json_pack("{s:s}", "error", "unsupported");
 }
 

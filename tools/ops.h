@@ -14,6 +14,9 @@
  */
 json_t *tw_op_run(const char *op, const json_t *input);
 
+/* The names of every operation tw_op_run knows, as a new JSON array. */
+json_t *tw_op_list(void);
+
 /*
  * Does an actual result satisfy an expectation? Errors compare by class,
  * and by code when the expectation names one; outputs compare as JSON,
