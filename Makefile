@@ -87,10 +87,8 @@ NANOPB_RT     := $(NANOPB)/pb_decode.c $(NANOPB)/pb_encode.c $(NANOPB)/pb_common
 
 UNIT_DEPS := $(CODEC_SRC) $(CODEC_HDR) tests/test_util.h
 
-$(B)/test/unit_header: tests/unit_header.c $(UNIT_DEPS) | $(B)/test
-	$(CC) $(TEST_WARN) -g -O1 $(TEST_INC) tests/unit_header.c $(CODEC_SRC) -lcmocka -o $@
-$(B)/test/unit_text: tests/unit_text.c $(UNIT_DEPS) | $(B)/test
-	$(CC) $(TEST_WARN) -g -O1 $(TEST_INC) tests/unit_text.c $(CODEC_SRC) -lcmocka -o $@
+$(B)/test/unit_%: tests/unit_%.c $(UNIT_DEPS) | $(B)/test
+	$(CC) $(TEST_WARN) -g -O1 $(TEST_INC) $< $(CODEC_SRC) -lcmocka -o $@
 $(B)/test/vectors: tests/vectors.c tests/vector_loader.c tools/ops.c $(UNIT_DEPS) | $(B)/test
 	$(CC) $(TEST_WARN) -g -O1 $(TEST_INC) tests/vectors.c tests/vector_loader.c tools/ops.c $(CODEC_SRC) \
 	    -lcmocka -ljansson -o $@
@@ -106,7 +104,7 @@ $(B)/asan/vectors: tests/vectors.c tests/vector_loader.c tools/ops.c $(UNIT_DEPS
 	$(CLANG) $(TEST_WARN) -g -O1 $(SAN) $(TEST_INC) tests/vectors.c tests/vector_loader.c tools/ops.c \
 	    $(CODEC_SRC) -lcmocka -ljansson -o $@
 
-UNITS := unit_header unit_text
+UNITS := unit_header unit_text unit_processing
 
 units: $(addprefix $(B)/test/,$(UNITS))
 	@for t in $(UNITS); do $(B)/test/$$t 2>&1 || exit 1; done

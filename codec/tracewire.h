@@ -171,6 +171,14 @@ typedef struct tw_text {
     size_t len;
 } tw_text_t;
 
+/*
+ * A random source: fill out[0..len) with unpredictable bytes and return 0,
+ * or return non-zero on failure. Must be thread-safe if shared. Functions
+ * that take one use the OS source (getrandom(2)) when given NULL, unless
+ * built with TW_NO_OS_RANDOM.
+ */
+typedef int (*tw_random_fn)(void *ctx, uint8_t *out, size_t len);
+
 /* tw_header_t.present bits */
 #define TW_HAS_CONTEXT 0x01u        /* trace_id, span_id, trace_flags set */
 #define TW_HAS_CORRELATION_ID 0x02u /* correlation_id set */
@@ -271,6 +279,109 @@ TW_NODISCARD int tw_block_decode(tw_header_t *h, const uint8_t *buf, size_t len)
 /* Encode *h as a version-1 block. out == NULL measures. As tw_header_encode. */
 TW_NODISCARD int tw_block_encode(uint8_t *out, size_t cap, const tw_header_t *h);
 
+/* ---- Relay operations on encoded bytes (spec 10 §10.4) -----------------
+ * A relay that reports no span forwards the header bit-identical and needs
+ * none of these. One that reports a span rewrites the span-id; it may also
+ * change the sampled flag (only with a new span-id) and put its own
+ * tracestate member. Every other byte, unknown fields included, is kept.
+ */
+
+/*
+ * Rewrite the span-id in place: the 8 bytes of the last span_id field (the
+ * one decoders read), and nothing else. O(1) on the canonical minimal
+ * header; other messages are scanned field by field. TW_E_CONTEXT if there
+ * is no 8-byte span_id; a malformed message gives its decode error and is
+ * left untouched.
+ *
+ *     if (tw_relay_set_span_id(msg, len, my_span_id) != TW_OK) forward_unchanged();
+ */
+TW_NODISCARD tw_status tw_relay_set_span_id(uint8_t *msg, size_t len,
+                                            const uint8_t span_id[TW_SPAN_ID_LEN]);
+
+typedef struct tw_relay_edit {
+    const uint8_t *span_id; /* new span-id, or NULL to keep the old one */
+    uint8_t flags_set;      /* trace_flags bits to set */
+    uint8_t flags_clear;    /* trace_flags bits to clear (after setting) */
+    const char *ts_key;     /* tracestate member to put at the front, or NULL */
+    size_t ts_key_len;
+    const char *ts_value;
+    size_t ts_value_len;
+} tw_relay_edit_t;
+
+/*
+ * Write `in` to `out` with the edits applied: each edited field is written
+ * at the position of its last occurrence (earlier occurrences dropped); a
+ * flags or tracestate field that was absent is inserted at its canonical
+ * place. All other bytes are copied as they are, in their order. Canonical
+ * input gives canonical output. `in` should be a message tw_header_decode
+ * accepted (the edit is safe on any input, but checks only structure).
+ * A change of the sampled bit without a new span-id is TW_E_ARG. out must
+ * not overlap in; out == NULL measures. Returns the output length.
+ */
+TW_NODISCARD int tw_relay_edit(uint8_t *out, size_t cap, const uint8_t *in, size_t len,
+                               const tw_relay_edit_t *edit);
+
+/* ---- Frame budget (spec 10 §10.6) -------------------------------------- */
+
+#define TW_BUDGET_DROPPED_BAGGAGE 0x01u
+#define TW_BUDGET_DROPPED_TRACESTATE 0x02u
+#define TW_BUDGET_DROPPED_UNKNOWN 0x04u
+#define TW_BUDGET_DROPPED_CONTEXT 0x08u
+#define TW_BUDGET_DROPPED_CORRELATION_ID 0x10u
+
+/*
+ * Encode *h in at most `budget` octets, dropping in this order until it
+ * fits: baggage members from the right; tracestate members in W3C order
+ * (over 128 octets first, then from the right); unknown fields from the
+ * right; the trace context; the correlation-id. Never fails for a valid
+ * header: the result may be 0 octets (send no header). *dropped (may be
+ * NULL) gets TW_BUDGET_DROPPED_* bits. out == NULL measures.
+ *
+ *     size_t room = frame_limit - payload_len - 1 - 3;  // block framing
+ *     int n = tw_header_encode_budget(buf, sizeof buf, &h, room, &dropped);
+ */
+TW_NODISCARD int tw_header_encode_budget(uint8_t *out, size_t cap, const tw_header_t *h,
+                                         size_t budget, unsigned *dropped);
+
+/* ---- Trust boundaries (spec 10 §10.7) ---------------------------------- */
+
+/* The context a restarted trace links back to. */
+typedef struct tw_link {
+    uint8_t trace_id[TW_TRACE_ID_LEN];
+    uint8_t span_id[TW_SPAN_ID_LEN];
+    uint8_t trace_flags;
+    uint8_t valid; /* 0: there was no context to link to */
+} tw_link_t;
+
+/*
+ * Restart the trace on entering a trust domain: new random trace-id (random
+ * flag set), new span-id, sampled = the local decision (the incoming flag is
+ * not honoured), reserved bits, tracestate and unknown fields cleared. The
+ * old context goes to *link. The correlation-id and baggage are kept: filter
+ * baggage with tw_baggage_filter (tier 2).
+ */
+TW_NODISCARD tw_status tw_trust_restart(tw_header_t *h, tw_link_t *link, int sampled,
+                                        tw_random_fn rnd, void *ctx);
+
+/* Keep only tracestate members whose key is in allow[0..n) (exact match).
+ * Returns the output length; out == NULL measures. */
+TW_NODISCARD int tw_tracestate_filter(char *out, size_t cap, const char *s, size_t len,
+                                      const tw_text_t *allow, size_t n);
+
+/* ---- Response direction (spec 10 §10.10) -------------------------------- */
+
+typedef enum tw_response_relation {
+    TW_RESPONSE_NONE = 0,      /* the response carries no context */
+    TW_RESPONSE_CONTINUED = 1, /* same trace-id: the callee continued the trace */
+    TW_RESPONSE_RESTARTED = 2  /* another trace-id: the callee restarted; link it */
+} tw_response_relation;
+
+/* Compare a response's context with the request's. *sampled_upgrade (may be
+ * NULL) is set when the response is sampled and the request was not (a
+ * deferred sampling decision). */
+tw_response_relation tw_response_classify(const tw_header_t *request, const tw_header_t *response,
+                                          int *sampled_upgrade);
+
 /* ---- Text validation (W3C grammars, spec 04 §4.2.5, §4.2.6) ---------- */
 
 /* tracestate: Level 2 keys, values, at most 32 members and 4096 octets;
@@ -329,14 +440,6 @@ TW_NODISCARD tw_status tw_uuid_parse(uint8_t out[TW_CORRELATION_ID_LEN], const c
                                      size_t len);
 
 /* ---- Identifiers (spec 04 §4.7) ---------------------- */
-
-/*
- * A random source: fill out[0..len) with unpredictable bytes and return 0,
- * or return non-zero on failure. Must be thread-safe if shared. Pass NULL
- * to the functions below for the OS source (getrandom(2)), unless built
- * with TW_NO_OS_RANDOM.
- */
-typedef int (*tw_random_fn)(void *ctx, uint8_t *out, size_t len);
 
 /* The default OS source, usable as a tw_random_fn (ctx ignored). */
 int tw_os_random(void *ctx, uint8_t *out, size_t len);

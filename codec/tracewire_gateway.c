@@ -313,6 +313,28 @@ int tw_baggage_sanitize(char *out, size_t cap, const char *s, size_t len, size_t
     return gw_done(&k);
 }
 
+int tw_baggage_filter(char *out, size_t cap, const char *s, size_t len, const tw_text_t *allow, size_t n)
+{
+    gw_sink k = {out, cap, 0, 0};
+    size_t pos = 0, a;
+    tw_text_t key, value, props;
+    tw_status st;
+    if ((allow == NULL && n != 0) || (s == NULL && len != 0)) return TW_E_ARG;
+    st = tw_baggage_validate(s, len);
+    if (st != TW_OK) return st;
+    while (tw_baggage_next(s, len, &pos, &key, &value, &props) == 1) {
+        /* the member's own text: from its key to the end of its value or properties */
+        const char *m0 = key.ptr;
+        const char *mend = props.len ? props.ptr + props.len : value.ptr + value.len;
+        for (a = 0; a < n; a++)
+            if (allow[a].len == key.len && memcmp(allow[a].ptr, key.ptr, key.len) == 0) break;
+        if (a == n) continue;
+        if (k.len) gw_emit(&k, ",", 1);
+        gw_emit(&k, m0, (size_t)(mend - m0));
+    }
+    return gw_done(&k);
+}
+
 /* ======================================================================
  * B3 (spec 11 §11.5)
  * ====================================================================== */

@@ -60,6 +60,12 @@ TW_NODISCARD int tw_baggage_value_encode(char *out, size_t cap, const char *valu
 TW_NODISCARD int tw_baggage_sanitize(char *out, size_t cap, const char *s, size_t len,
                                      size_t *dropped);
 
+/* Keep only baggage members whose key is in allow[0..n) (exact match,
+ * case-sensitive): the trust-boundary allow-list (spec 10 §10.7). The input
+ * must be valid. Returns the output length; out == NULL measures. */
+TW_NODISCARD int tw_baggage_filter(char *out, size_t cap, const char *s, size_t len,
+                                   const tw_text_t *allow, size_t n);
+
 /* ---- B3 (spec 11 §11.5) ------------------------------------------------ */
 
 typedef enum tw_b3_sampling {

@@ -859,6 +859,182 @@ static json_t *op_gateway_extract(const json_t *in)
                      "downstream", down, "rejected", rejected);
 }
 
+
+/* ======================================================================
+ * Processing operations (spec 10)
+ * ====================================================================== */
+
+static json_t *op_relay_set_span_id(const json_t *in)
+{
+    uint8_t *msg = NULL, sid[8];
+    long n = read_hex(json_object_get(in, "message_hex"), &msg);
+    tw_status st;
+    json_t *r;
+    if (n < 0 || fixed_hex(sid, 8, json_object_get(in, "span_id"))) {
+        free(msg);
+        return BAD_INPUT;
+    }
+    st = tw_relay_set_span_id(msg, (size_t)n, sid);
+    r = st != TW_OK ? error_result(st) : json_pack("{s:o}", "message_hex", hex_string(msg, (size_t)n));
+    free(msg);
+    return r;
+}
+
+static int flags_in(const json_t *in, const char *key, uint8_t *out)
+{
+    const json_t *v = json_object_get(in, key);
+    *out = 0;
+    if (v == NULL) return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 255) return -1;
+    *out = (uint8_t)json_integer_value(v);
+    return 0;
+}
+
+static json_t *op_relay_edit(const json_t *in)
+{
+    uint8_t *msg = NULL, sid[8], *out;
+    long n = read_hex(json_object_get(in, "message_hex"), &msg);
+    const json_t *put = json_object_get(in, "tracestate_put");
+    tw_relay_edit_t e;
+    int need, m;
+    json_t *r;
+    memset(&e, 0, sizeof e);
+    if (n < 0 || flags_in(in, "flags_set", &e.flags_set) || flags_in(in, "flags_clear", &e.flags_clear)) {
+        free(msg);
+        return BAD_INPUT;
+    }
+    if (json_object_get(in, "span_id") != NULL) {
+        if (fixed_hex(sid, 8, json_object_get(in, "span_id"))) {
+            free(msg);
+            return BAD_INPUT;
+        }
+        e.span_id = sid;
+    }
+    if (put != NULL) {
+        e.ts_key = str_in(put, "key", &e.ts_key_len);
+        e.ts_value = str_in(put, "value", &e.ts_value_len);
+        if (e.ts_key == NULL || e.ts_value == NULL) {
+            free(msg);
+            return BAD_INPUT;
+        }
+    }
+    need = tw_relay_edit(NULL, 0, msg, (size_t)n, &e);
+    if (need < 0) {
+        free(msg);
+        return error_result(need);
+    }
+    out = malloc((size_t)need + 1);
+    m = tw_relay_edit(out, (size_t)need, msg, (size_t)n, &e);
+    r = m < 0 ? error_result(m) : json_pack("{s:o}", "message_hex", hex_string(out, (size_t)m));
+    free(out);
+    free(msg);
+    return r;
+}
+
+static json_t *op_budget_encode(const json_t *in)
+{
+    static tw_json_storage st;
+    static uint8_t out[TW_HEADER_MAX_LEN];
+    static const char *const names[5] = {"baggage", "tracestate", "unknown", "context", "correlation_id"};
+    tw_header_t h;
+    const json_t *b = json_object_get(in, "budget");
+    unsigned dropped = 0;
+    json_t *d;
+    int n, i;
+    if (tw_header_from_json(&h, json_object_get(in, "header"), &st) != TW_OK || !json_is_integer(b) ||
+        json_integer_value(b) < 0)
+        return BAD_INPUT;
+    n = tw_header_encode_budget(out, sizeof out, &h, (size_t)json_integer_value(b), &dropped);
+    if (n < 0) return error_result(n);
+    d = json_array();
+    for (i = 0; i < 5; i++)
+        if (dropped & (1u << i)) json_array_append_new(d, json_string(names[i]));
+    return json_pack("{s:o, s:o}", "message_hex", hex_string(out, (size_t)n), "dropped", d);
+}
+
+/* An allow-list as views into the JSON strings. */
+static int allow_list(const json_t *a, tw_text_t *out, size_t cap, size_t *n)
+{
+    size_t i;
+    *n = 0;
+    if (a == NULL) return 0;
+    if (!json_is_array(a) || json_array_size(a) > cap) return -1;
+    for (i = 0; i < json_array_size(a); i++) {
+        const json_t *k = json_array_get(a, i);
+        if (!json_is_string(k)) return -1;
+        out[i].ptr = json_string_value(k);
+        out[i].len = json_string_length(k);
+    }
+    *n = i;
+    return 0;
+}
+
+static json_t *op_filter(const json_t *in, int baggage)
+{
+    tw_text_t allow[64];
+    size_t n, len;
+    const char *t = str_in(in, "text", &len);
+    static char out[TW_BAGGAGE_MAX_LEN];
+    if (t == NULL || allow_list(json_object_get(in, "allow"), allow, 64, &n)) return BAD_INPUT;
+    return text_result("text", out,
+                       baggage ? tw_baggage_filter(out, sizeof out, t, len, allow, n)
+                               : tw_tracestate_filter(out, sizeof out, t, len, allow, n));
+}
+
+static json_t *op_tracestate_filter(const json_t *in) { return op_filter(in, 0); }
+static json_t *op_baggage_filter(const json_t *in) { return op_filter(in, 1); }
+
+static json_t *op_trust_restart(const json_t *in)
+{
+    static tw_json_storage st;
+    static char bg[TW_BAGGAGE_MAX_LEN];
+    tw_header_t h;
+    tw_link_t link;
+    tw_text_t allow[64];
+    uint8_t *bytes = NULL;
+    size_t n_allow;
+    long n = read_hex(json_object_get(in, "random_hex"), &bytes);
+    playback pb;
+    tw_status s;
+    json_t *r, *l;
+    if (n < 0 || tw_header_from_json(&h, json_object_get(in, "header"), &st) != TW_OK ||
+        allow_list(json_object_get(in, "baggage_allow"), allow, 64, &n_allow)) {
+        free(bytes);
+        return BAD_INPUT;
+    }
+    pb.bytes = bytes;
+    pb.len = (size_t)n;
+    pb.pos = 0;
+    s = tw_trust_restart(&h, &link, json_is_true(json_object_get(in, "sampled")), playback_random, &pb);
+    free(bytes);
+    if (s != TW_OK) return error_result(s);
+    if (h.baggage.len) { /* no allow-list: no baggage crosses */
+        int bl = tw_baggage_filter(bg, sizeof bg, h.baggage.ptr, h.baggage.len, allow, n_allow);
+        if (bl < 0) return error_result(bl);
+        h.baggage.ptr = bl ? bg : NULL;
+        h.baggage.len = (size_t)bl;
+    }
+    l = link.valid ? json_pack("{s:o, s:o, s:i}", "trace_id", hex_string(link.trace_id, 16), "span_id",
+                               hex_string(link.span_id, 8), "trace_flags", link.trace_flags)
+                   : json_null();
+    r = json_pack("{s:o, s:o}", "header", tw_header_to_json(&h), "link", l);
+    return r;
+}
+
+static json_t *op_response_classify(const json_t *in)
+{
+    static tw_json_storage s1, s2;
+    static const char *const rel[3] = {"none", "continued", "restarted"};
+    tw_header_t req, resp;
+    int up = 0;
+    tw_response_relation r;
+    if (tw_header_from_json(&req, json_object_get(in, "request"), &s1) != TW_OK ||
+        tw_header_from_json(&resp, json_object_get(in, "response"), &s2) != TW_OK)
+        return BAD_INPUT;
+    r = tw_response_classify(&req, &resp, &up);
+    return json_pack("{s:s, s:b}", "relation", rel[r], "sampled_upgrade", up);
+}
+
 typedef json_t *(*op_fn)(const json_t *);
 
 static json_t *op_header_decode(const json_t *in) { return op_decode(in, 0); }
@@ -903,6 +1079,13 @@ static const struct {
     {"sampling.ot.set_th", op_ot_set_th},
     {"sampling.decide", op_sampling_decide},
     {"gateway.extract", op_gateway_extract},
+    {"relay.set_span_id", op_relay_set_span_id},
+    {"relay.edit", op_relay_edit},
+    {"budget.encode", op_budget_encode},
+    {"trust.restart", op_trust_restart},
+    {"tracestate.filter", op_tracestate_filter},
+    {"baggage.filter", op_baggage_filter},
+    {"response.classify", op_response_classify},
 };
 
 json_t *tw_op_list(void)
