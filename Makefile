@@ -152,7 +152,7 @@ freestanding: | $(B)
 # to CHECK_TARGETS (run by `make check`) or TEST_TARGETS (run by `make test`).
 CHECK_TARGETS := units vectors nanopb-cross protoc-cross vector-schema sanitize
 TEST_TARGETS  := test-install
--include $(sort $(wildcard conformance/*.mk fuzz/*.mk bench/*.mk diagrams/*.mk examples/*/*.mk interop/*.mk))
+-include $(sort $(wildcard conformance/*.mk conformance/adapters/*/*.mk fuzz/*.mk bench/*.mk diagrams/*.mk examples/*/*.mk interop/*.mk))
 
 check: deps
 	@$(MAKE) --no-print-directory all warnings codec-symbols freestanding

@@ -364,10 +364,10 @@ class Report:
             if note:
                 print("      note (codes are advisory without --strict-codes): %s" % note)
 
-    def skip(self, name, why):
+    def skip(self, name, why, always=False):
         self.skipped += 1
-        if self.verbose:
-            print("skip  %s (%s)" % (name, why))
+        if self.verbose or always:
+            print("SKIP  %s (%s)" % (name, why))
 
     def fail(self, case, name, op, inp, expected, actual, diff):
         warn = case.level == "SHOULD" and not self.strict_levels
@@ -393,9 +393,19 @@ class Report:
         return line
 
 
+def skip_reason(actual):
+    """The reason of an adapter's {"skip": REASON} answer, or None."""
+    if isinstance(actual, dict) and list(actual) == ["skip"] and isinstance(actual["skip"], str):
+        return "the adapter skips it: " + actual["skip"]
+    return None
+
+
 def check(report, adapter, case, name, op, inp, expect, strict_codes):
     """Run one request and record the result. Returns (passed, actual)."""
     actual = adapter.request(name, op, inp)
+    if skip_reason(actual):
+        report.skip(name, skip_reason(actual), always=True)
+        return False, actual
     if isinstance(actual, Garbage):
         report.fail(case, name, op, inp, expect, actual, "output: " + actual.why)
         return False, actual
@@ -416,6 +426,9 @@ def check_truncation(report, adapter, case, strict_codes):
     for k in range(size):
         inp = {"block_hex": block[:2 * k]}
         actual = adapter.request("%s/%d" % (name, k), case.op, inp)
+        if skip_reason(actual):
+            report.skip(name, "prefix of %d bytes: %s" % (k, skip_reason(actual)), always=True)
+            return
         if isinstance(actual, Garbage):
             report.fail(case, name, case.op, inp, want, actual, "prefix of %d bytes: output: %s" % (k, actual.why))
             return
@@ -434,6 +447,9 @@ def check_canonical(report, adapter, case):
     actual = adapter.request(name, "header.encode", inp)
     canonical = case.expect["canonical"] is True
     want = {"message_hex": message} if canonical else "any message_hex except %s" % dump(shorten(message, 80))
+    if skip_reason(actual):
+        report.skip(name, skip_reason(actual), always=True)
+        return
     if isinstance(actual, Garbage):
         report.fail(case, name, "header.encode", inp, want, actual, "output: " + actual.why)
         return
@@ -465,7 +481,7 @@ def derived_rules(case):
 def run(args, cases):
     adapter = Adapter(args.adapter, args.timeout)
     report = Report(args.verbose, args.level == "SHOULD")
-    current = "hello"
+    current = ("hello", None, "hello")  # (check name, file, op) of the request in flight
     done = 0
     try:
         hello = adapter.request("hello", "hello")
@@ -478,7 +494,7 @@ def run(args, cases):
               % (hello.get("implementation", "?"), hello.get("version", "?"), args.adapter, len(cases),
                  ", ".join(sorted({c.file for c in cases}))))
         for case in cases:
-            current = case.name
+            current = (case.name, case.file, case.op)
             rules = derived_rules(case)
             if case.op not in ops:
                 report.skip(case.name, "the adapter does not offer %s" % case.op)
@@ -488,21 +504,22 @@ def run(args, cases):
                 continue
             check(report, adapter, case, case.name, case.op, case.input, case.expect, args.strict_codes)
             for rule in rules:
-                current = "%s/%s" % (case.name, rule)
+                name = "%s/%s" % (case.name, rule)
                 if rule == TRUNCATION:
+                    current = (name, case.file, case.op)
                     check_truncation(report, adapter, case, args.strict_codes)
                 elif "header.encode" in ops:
+                    current = (name, case.file, "header.encode")
                     check_canonical(report, adapter, case)
                 else:
-                    report.skip(current, "the adapter does not offer header.encode")
+                    report.skip(name, "the adapter does not offer header.encode")
             done += 1
     except AdapterError as e:
         adapter.kill()
-        where = next((c for c in cases if c.name == current.split("/")[0]), None)
         print("ERROR %s" % e)
-        if where is not None:
-            print("      case %s (file %s, op %s); %d of %d cases were not run"
-                  % (current, where.file, where.op, len(cases) - done - 1, len(cases)))
+        if current[1] is not None:
+            print("      check %s (file %s, op %s); %d of the %d selected cases were not run"
+                  % (current[0], current[1], current[2], len(cases) - done - 1, len(cases)))
         report.failed += 1  # the check in progress did not pass
         print(report.summary())
         return 2

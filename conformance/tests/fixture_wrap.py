@@ -24,7 +24,9 @@ def serve(answer, argv=None):
     line to write, or None to write nothing; ask() forwards the request to the
     wrapped adapter and returns its response as a dict.
     """
-    argv = argv or sys.argv[1:] or DEFAULT_ADAPTER
+    if argv is None:
+        argv = sys.argv[1:]
+    argv = argv or DEFAULT_ADAPTER
     child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         for line in sys.stdin:

@@ -16,6 +16,7 @@ Modes (the runner's expected verdict in brackets):
                    changed in its message_hex                                        [that derived check fails]
   hide-ops         hello lists header.decode only                                    [the rest is skipped]
   duplicate        the first case's answer is written twice                          [all pass]
+  skip-one         the first header.encode request is answered {"skip": "..."}         [1 skipped]
 The changed request's id is reported on stderr: "tweak_output: MODE: case NAME".
 """
 import sys
@@ -65,6 +66,9 @@ def answer(request, ask):
         h = out["message_hex"]
         out["message_hex"] = h[:-1] + "%x" % (int(h[-1], 16) ^ 1)
         note(request)
+    elif MODE == "skip-one" and request.get("op") == "header.encode":
+        response["output"] = {"skip": "this interface cannot hold the input"}
+        note(request)
     elif MODE == "duplicate":
         note(request)
         return dumps(response) + "\n" + dumps(response)
@@ -73,6 +77,6 @@ def answer(request, ask):
 
 if __name__ == "__main__":
     if MODE not in ("bool-as-int", "extra-header-key", "extra-output-key", "drop-discarded", "wrong-code",
-                    "break-prefix", "break-reencode", "hide-ops", "duplicate"):
+                    "break-prefix", "break-reencode", "hide-ops", "duplicate", "skip-one"):
         sys.exit("tweak_output.py: unknown mode %r (see the docstring)" % MODE)
     serve(answer, sys.argv[2:])

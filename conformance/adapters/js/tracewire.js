@@ -236,7 +236,6 @@ function readField(buf, pos, end) {
       payloadEnd = afterLen + len;
       break;
     }
-    /* c8 ignore next */
     default:
       fail('TW_E_WIRE_TYPE');
   }
@@ -778,13 +777,22 @@ function measureBlock(buf) {
 /**
  * Decodes a prefix block (§5.2.3), possibly followed by application bytes.
  * Returns the decodeHeader result plus `consumed` (bytes of the block).
+ * A failure after valid framing (TW_E_VERSION, or any failure of the
+ * message) carries `blockLength`, the bytes to skip (§5.2.4).
  */
 function decodeBlock(buf) {
   const m = measureBlock(buf);
-  // Step 5.
-  if (m.version !== WIRE_VERSION) fail('TW_E_VERSION', 'block version ' + m.version);
-  // Step 6.
-  const r = decodeHeader(buf.subarray(m.messageOffset, m.messageOffset + m.messageLength));
+  let r;
+  try {
+    // Step 5.
+    if (m.version !== WIRE_VERSION) fail('TW_E_VERSION', 'block version ' + m.version);
+    // Step 6.
+    r = decodeHeader(buf.subarray(m.messageOffset, m.messageOffset + m.messageLength));
+  } catch (e) {
+    // The framing is valid (§5.2.4): tell the receiver how many bytes to skip.
+    if (e instanceof TracewireError) e.blockLength = m.length;
+    throw e;
+  }
   // Step 7.
   r.consumed = m.length;
   return r;
@@ -881,8 +889,14 @@ function formatUuid(bytes) {
  */
 const builtinRandom = (() => {
   const c = globalThis.crypto;
-  if (!c || typeof c.getRandomValues !== 'function') return undefined;
-  return (n) => c.getRandomValues(new Uint8Array(n));
+  if (c && typeof c.getRandomValues === 'function') return (n) => c.getRandomValues(new Uint8Array(n));
+  try {
+    // Node 18 without the global Web Crypto object.
+    const nodeCrypto = require('node:crypto');
+    return (n) => nodeCrypto.randomFillSync(new Uint8Array(n));
+  } catch (e) {
+    return undefined;
+  }
 })();
 
 /**
