@@ -4,21 +4,15 @@
 
 #include <string.h>
 
+#include "tracewire_internal.h"
+
 /* ======================================================================
  * Character classes for the W3C grammars (spec 04 §4.2.5, §4.2.6).
  * A const table, so there is nothing to initialise; tests/unit_text.c
  * re-derives every bit from the grammar definitions.
  * ====================================================================== */
 
-#define C_KEY0 0x01u /* tracestate key, first char: lcalpha / DIGIT */
-#define C_KEY 0x02u  /* tracestate key: lcalpha DIGIT _ - * / @ */
-#define C_VAL 0x04u  /* tracestate value chr: %x20-7E except , = */
-#define C_NBLK 0x08u /* tracestate value nblk-chr: chr except SP */
-#define C_TOK 0x10u  /* RFC 7230 tchar (baggage keys) */
-#define C_BOCT 0x20u /* baggage-octet */
-#define C_OWS 0x40u  /* SP / HTAB */
-
-static const uint8_t tw_ctype[256] = {
+const uint8_t tw__ctype[256] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0x00 */
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0x10 */
     0x44, 0x3c, 0x0c, 0x3c, 0x3c, 0x3c, 0x3c, 0x3c, 0x2c, 0x2c, 0x3e, 0x3c, 0x00, 0x3e, 0x3c, 0x2e, /* 0x20 */
@@ -133,17 +127,19 @@ const char *tw_status_class(int status)
  * Small helpers
  * ====================================================================== */
 
+/* Is an id all zero? n is 8 or 16: two or one 64-bit loads, no loop. */
 static int tw_all_zero(const uint8_t *p, size_t n)
 {
-    uint8_t acc = 0;
-    size_t i;
-    for (i = 0; i < n; i++) acc |= p[i];
-    return acc == 0;
+    uint64_t a, b = 0;
+    memcpy(&a, p, 8);
+    if (n == 16) memcpy(&b, p + 8, 8);
+    return (a | b) == 0;
 }
 
 /* Protobuf varint (spec 04 §4.4): at most 10 bytes, the 10th 0 or 1.
- * *minimal is cleared when the encoding is longer than needed. */
-static int tw_read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out, int *minimal)
+ * *minimal is cleared when the encoding is longer than needed. Inlined
+ * into every caller, so its outputs stay in registers. */
+TW_INLINE int tw_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out, int *minimal)
 {
     const uint8_t *p = *pp;
     uint64_t v = 0;
@@ -164,7 +160,12 @@ static int tw_read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out,
     return TW_E_VARINT; /* not reached: the 10th byte check returns first */
 }
 
-static size_t tw_varint_len(uint64_t v)
+int tw__read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out, int *minimal)
+{
+    return tw_varint(pp, end, out, minimal);
+}
+
+size_t tw__varint_len(uint64_t v)
 {
     size_t n = 1;
     while (v >= 0x80u) {
@@ -174,7 +175,7 @@ static size_t tw_varint_len(uint64_t v)
     return n;
 }
 
-static uint8_t *tw_write_varint(uint8_t *p, uint64_t v)
+uint8_t *tw__write_varint(uint8_t *p, uint64_t v)
 {
     while (v >= 0x80u) {
         *p++ = (uint8_t)(v | 0x80u);
@@ -185,14 +186,14 @@ static uint8_t *tw_write_varint(uint8_t *p, uint64_t v)
 }
 
 /* Skip one field's payload given its wire type; used for unknown fields. */
-static int tw_skip_payload(const uint8_t **pp, const uint8_t *end, unsigned wire_type)
+TW_INLINE int tw_skip_payload(const uint8_t **pp, const uint8_t *end, unsigned wire_type)
 {
     uint64_t v;
     int minimal = 1;
     int st;
     switch (wire_type) {
     case 0:
-        return tw_read_varint(pp, end, &v, &minimal);
+        return tw_varint(pp, end, &v, &minimal);
     case 1:
         if ((size_t)(end - *pp) < 8) return TW_E_OVERRUN;
         *pp += 8;
@@ -202,7 +203,7 @@ static int tw_skip_payload(const uint8_t **pp, const uint8_t *end, unsigned wire
         *pp += 4;
         return TW_OK;
     case 2:
-        st = tw_read_varint(pp, end, &v, &minimal);
+        st = tw_varint(pp, end, &v, &minimal);
         if (st != TW_OK) return st;
         if (v > (uint64_t)(end - *pp)) return TW_E_OVERRUN;
         *pp += (size_t)v;
@@ -214,11 +215,11 @@ static int tw_skip_payload(const uint8_t **pp, const uint8_t *end, unsigned wire
 
 /* Read a tag; rejects tags above 32 bits, field number 0 and wire types
  * 3, 4, 6, 7 (spec 04 §4.4). */
-static int tw_read_tag(const uint8_t **pp, const uint8_t *end, uint32_t *field, unsigned *wire_type,
+TW_INLINE int tw_read_tag(const uint8_t **pp, const uint8_t *end, uint32_t *field, unsigned *wire_type,
                        int *minimal)
 {
     uint64_t key;
-    int st = tw_read_varint(pp, end, &key, minimal);
+    int st = tw_varint(pp, end, &key, minimal);
     if (st != TW_OK) return st;
     if (key > 0xFFFFFFFFu || (key >> 3) == 0) return TW_E_FIELD_NUMBER;
     *field = (uint32_t)(key >> 3);
@@ -241,67 +242,81 @@ static size_t tw_count_members(const uint8_t *b, size_t len)
         if (b[i] == ',') {
             n += (size_t)filled;
             filled = 0;
-        } else if (!(tw_ctype[b[i]] & C_OWS)) {
+        } else if (!(tw__ctype[b[i]] & C_OWS)) {
             filled = 1;
         }
     }
     return n + (size_t)filled;
 }
 
-/* Positions of a valid tracestate's members (all below 4096, so uint16). */
-typedef struct {
-    uint16_t off[TW_TRACESTATE_MAX_MEMBERS];  /* start of the key */
-    uint16_t klen[TW_TRACESTATE_MAX_MEMBERS]; /* key length */
-    uint16_t mlen[TW_TRACESTATE_MAX_MEMBERS]; /* "key=value" length, OWS excluded */
-    size_t n;
-} tw_ts_table;
-
-/* Grammar only (spec 04 §4.2.5); the caller has checked the length.
- * Fills *t with the members on success. */
-static tw_status tw_tracestate_scan(const uint8_t *b, size_t len, tw_ts_table *t)
+/* Is the key at b[k0..k0+klen) the key of an earlier member (before k0)?
+ * Walks the members before it; called only on a hash collision. */
+static int tw_ts_key_seen(const uint8_t *b, size_t k0, size_t klen)
 {
-    size_t i = 0, m;
+    size_t i = 0;
+    while (i < k0) {
+        size_t s;
+        while (i < k0 && (b[i] == ',' || (tw__ctype[b[i]] & C_OWS))) i++;
+        s = i;
+        while (i < k0 && b[i] != '=') i++;
+        if (i - s == klen && memcmp(b + s, b + k0, klen) == 0) return 1;
+        while (i < k0 && b[i] != ',') i++;
+    }
+    return 0;
+}
 
-    t->n = 0;
+/* Grammar only (spec 04 §4.2.5); the caller has checked the length. When
+ * t is not NULL it gets the members. Keys are checked for uniqueness with
+ * a 64-bit set of key hashes, and an exact walk only on a collision, so
+ * plain validation needs no table on the stack. */
+static tw_status tw_tracestate_scan(const uint8_t *b, size_t len, tw__ts_table *t)
+{
+    size_t i = 0, n = 0;
+    uint64_t seen = 0;
+
+    /* OWS may open the first member only if that member is empty */
+    while (i < len && (tw__ctype[b[i]] & C_OWS)) i++;
+    if (i > 0 && i < len && b[i] != ',') return TW_E_TRACESTATE;
     for (;;) {
-        size_t m0 = i, k0, v0, vend;
-        while (i < len && (tw_ctype[b[i]] & C_OWS)) i++;
         if (i < len && b[i] != ',') {
-            /* OWS may open a member only after a comma */
-            if (m0 == 0 && i > 0) return TW_E_TRACESTATE;
-            if (t->n == TW_TRACESTATE_MAX_MEMBERS) return TW_E_TOO_MANY_MEMBERS;
-            k0 = i;
-            if (!(tw_ctype[b[i]] & C_KEY0)) return TW_E_TRACESTATE;
+            size_t k0 = i, klen, v0, vend;
+            uint64_t bit;
+            if (n == TW_TRACESTATE_MAX_MEMBERS) return TW_E_TOO_MANY_MEMBERS;
+            if (!(tw__ctype[b[i]] & C_KEY0)) return TW_E_TRACESTATE;
             i++;
-            while (i < len && (tw_ctype[b[i]] & C_KEY)) i++;
-            if (i - k0 > 256 || i == len || b[i] != '=') return TW_E_TRACESTATE;
-            i++;
+            while (i < len && (tw__ctype[b[i]] & C_KEY)) i++;
+            klen = i - k0;
+            if (klen > 256 || i == len || b[i] != '=') return TW_E_TRACESTATE;
             /* value: a run of chr ending in nblk-chr; SP after it is OWS */
-            v0 = i;
-            while (i < len && (tw_ctype[b[i]] & C_VAL)) i++;
+            v0 = ++i;
+            while (i < len && (tw__ctype[b[i]] & C_VAL)) i++;
             vend = i;
             while (vend > v0 && b[vend - 1] == ' ') vend--;
             if (vend == v0 || vend - v0 > 256) return TW_E_TRACESTATE;
-            while (i < len && (tw_ctype[b[i]] & C_OWS)) i++;
+            while (i < len && (tw__ctype[b[i]] & C_OWS)) i++;
             /* OWS may close a member only before a comma */
             if (i == len ? i != vend : b[i] != ',') return TW_E_TRACESTATE;
-            for (m = 0; m < t->n; m++) {
-                if (t->klen[m] == v0 - 1 - k0 && memcmp(b + t->off[m], b + k0, t->klen[m]) == 0)
-                    return TW_E_TRACESTATE;
+            bit = (uint64_t)1 << ((klen * 7u + b[k0] + b[k0 + klen - 1] * 3u) & 63u);
+            if ((seen & bit) && tw_ts_key_seen(b, k0, klen)) return TW_E_TRACESTATE;
+            seen |= bit;
+            if (t != NULL) {
+                t->off[n] = (uint16_t)k0;
+                t->klen[n] = (uint16_t)klen;
             }
-            t->off[t->n] = (uint16_t)k0;
-            t->klen[t->n] = (uint16_t)(v0 - 1 - k0);
-            t->mlen[t->n] = (uint16_t)(vend - k0);
-            t->n++;
+            n++;
         }
-        if (i == len) return TW_OK;
-        i++; /* the comma */
+        if (i == len) break;
+        i++; /* the comma, then OWS before the next member */
+        while (i < len && (tw__ctype[b[i]] & C_OWS)) i++;
     }
+    if (t != NULL) t->n = n;
+    return TW_OK;
 }
 
-/* Validate and split; limits before grammar (§4.2.5). max_len is the
- * length limit: TW_TRACESTATE_MAX_LEN, or more for text being truncated. */
-static tw_status tw_tracestate_split(const char *s, size_t len, tw_ts_table *t, size_t max_len)
+/* Validate and split (t may be NULL); limits before grammar (§4.2.5).
+ * max_len is the length limit: TW_TRACESTATE_MAX_LEN, or more for text
+ * being truncated. */
+TW_NOINLINE tw_status tw__tracestate_split(const char *s, size_t len, tw__ts_table *t, size_t max_len)
 {
     const uint8_t *b = (const uint8_t *)s;
     tw_status st;
@@ -315,18 +330,17 @@ static tw_status tw_tracestate_split(const char *s, size_t len, tw_ts_table *t, 
 
 tw_status tw_tracestate_validate(const char *s, size_t len)
 {
-    tw_ts_table t;
-    return tw_tracestate_split(s, len, &t, TW_TRACESTATE_MAX_LEN);
+    return tw__tracestate_split(s, len, NULL, TW_TRACESTATE_MAX_LEN);
 }
 
-int tw_tracestate_next(const char *s, size_t len, size_t *pos, tw_text_t *key, tw_text_t *value)
+TW_NOINLINE int tw_tracestate_next(const char *s, size_t len, size_t *pos, tw_text_t *key, tw_text_t *value)
 {
     const uint8_t *b = (const uint8_t *)s;
     size_t i;
     if ((s == NULL && len != 0) || pos == NULL || key == NULL || value == NULL) return TW_E_ARG;
     for (i = *pos; i < len;) {
         size_t k0, kend, vend;
-        while (i < len && (tw_ctype[b[i]] & C_OWS)) i++;
+        while (i < len && (tw__ctype[b[i]] & C_OWS)) i++;
         if (i < len && b[i] == ',') { /* empty member */
             i++;
             continue;
@@ -335,7 +349,7 @@ int tw_tracestate_next(const char *s, size_t len, size_t *pos, tw_text_t *key, t
         k0 = i;
         while (i < len && b[i] != ',') i++;
         vend = i;
-        while (vend > k0 && (tw_ctype[b[vend - 1]] & C_OWS)) vend--;
+        while (vend > k0 && (tw__ctype[b[vend - 1]] & C_OWS)) vend--;
         for (kend = k0; kend < vend && b[kend] != '='; kend++) {}
         if (kend == vend) return TW_E_TRACESTATE; /* no '=': not a valid list */
         key->ptr = s + k0;
@@ -351,129 +365,30 @@ int tw_tracestate_next(const char *s, size_t len, size_t *pos, tw_text_t *key, t
 
 int tw_tracestate_get(const char *s, size_t len, const char *key, size_t key_len, tw_text_t *value)
 {
-    tw_ts_table t;
-    size_t m;
+    size_t pos = 0;
+    tw_text_t k;
     int st;
     if (value == NULL || (key == NULL && key_len != 0)) return TW_E_ARG;
-    st = tw_tracestate_split(s, len, &t, TW_TRACESTATE_MAX_LEN);
-    if (st != TW_OK) return st;
-    for (m = 0; m < t.n; m++) {
-        if (t.klen[m] == key_len && memcmp(s + t.off[m], key, key_len) == 0) {
-            value->ptr = s + t.off[m] + key_len + 1;
-            value->len = (size_t)t.mlen[m] - key_len - 1;
-            return 1;
-        }
+    st = tw_tracestate_validate(s, len);
+    if (st == TW_OK) {
+        while ((st = tw_tracestate_next(s, len, &pos, &k, value)) == 1)
+            if (k.len == key_len && memcmp(k.ptr, key, key_len) == 0) return 1;
     }
-    value->ptr = NULL;
+    value->ptr = NULL; /* absent, or the validation error */
     value->len = 0;
-    return 0;
-}
-
-/* W3C truncation (spec 04 §4.2.5): mark members to drop until the joined
- * length fits the budget; members over 128 octets go first, right to left,
- * then the rest right to left. `fixed` octets are already taken (a new first
- * member). Returns the joined length of what is kept. */
-static size_t tw_ts_trim(const tw_ts_table *t, uint32_t *dropped, size_t fixed, size_t budget)
-{
-    size_t total = fixed, m, pass;
-    for (m = 0; m < t->n; m++)
-        if (!(*dropped >> m & 1u)) total += (size_t)t->mlen[m] + (total ? 1u : 0u);
-    for (pass = 0; pass < 2 && total > budget; pass++) {
-        for (m = t->n; m-- > 0 && total > budget;) {
-            if ((*dropped >> m & 1u) || (pass == 0 && t->mlen[m] <= 128)) continue;
-            *dropped |= (uint32_t)1 << m;
-            total -= (size_t)t->mlen[m] + (total > t->mlen[m] ? 1u : 0u);
-        }
-    }
-    return total;
-}
-
-/* Append the kept members, joined by ',', at out[start..]; out[0..start)
- * is already written. */
-static int tw_ts_write(char *out, const char *s, const tw_ts_table *t, uint32_t dropped, size_t start)
-{
-    size_t m, o = start;
-    for (m = 0; m < t->n; m++) {
-        if (dropped >> m & 1u) continue;
-        if (o) out[o++] = ',';
-        memcpy(out + o, s + t->off[m], t->mlen[m]);
-        o += t->mlen[m];
-    }
-    return (int)o;
-}
-
-int tw_tracestate_truncate(char *out, size_t cap, const char *s, size_t len, size_t budget)
-{
-    tw_ts_table t;
-    uint32_t dropped = 0;
-    size_t total;
-    int st = tw_tracestate_split(s, len, &t, TW_HEADER_MAX_LEN);
-    if (st != TW_OK) return st;
-    total = tw_ts_trim(&t, &dropped, 0, budget);
-    if (out == NULL) return (int)total;
-    if (cap < total) return TW_E_BUFFER;
-    return tw_ts_write(out, s, &t, dropped, 0);
-}
-
-/* Does key/value form a valid single member? */
-static int tw_ts_member_ok(const char *key, size_t klen, const char *val, size_t vlen)
-{
-    const uint8_t *k = (const uint8_t *)key, *v = (const uint8_t *)val;
-    size_t i;
-    if (klen == 0 || klen > 256 || vlen == 0 || vlen > 256) return 0;
-    if (!(tw_ctype[k[0]] & C_KEY0)) return 0;
-    for (i = 1; i < klen; i++)
-        if (!(tw_ctype[k[i]] & C_KEY)) return 0;
-    for (i = 0; i < vlen; i++)
-        if (!(tw_ctype[v[i]] & C_VAL)) return 0;
-    return (tw_ctype[v[vlen - 1]] & C_NBLK) != 0;
-}
-
-int tw_tracestate_put(char *out, size_t cap, const char *s, size_t len, const char *key, size_t key_len,
-                      const char *value, size_t value_len)
-{
-    tw_ts_table t;
-    uint32_t dropped = 0;
-    size_t m, kept, total, head = key_len + 1 + value_len;
-    int st;
-    if ((key == NULL && key_len) || (value == NULL && value_len)) return TW_E_ARG;
-    if (!tw_ts_member_ok(key, key_len, value, value_len)) return TW_E_TRACESTATE;
-    st = tw_tracestate_split(s, len, &t, TW_TRACESTATE_MAX_LEN);
-    if (st == TW_E_ARG) return st;
-    if (st != TW_OK) t.n = 0; /* an invalid list is discarded, not repaired */
-    /* the old entry for this key goes: the new one is written first */
-    kept = t.n;
-    for (m = 0; m < t.n; m++) {
-        if (t.klen[m] == key_len && memcmp(s + t.off[m], key, key_len) == 0) {
-            dropped |= (uint32_t)1 << m;
-            kept--;
-        }
-    }
-    /* at most 32 members with the new one: evict from the right */
-    for (m = t.n; kept >= TW_TRACESTATE_MAX_MEMBERS && m-- > 0;) {
-        if (dropped >> m & 1u) continue;
-        dropped |= (uint32_t)1 << m;
-        kept--;
-    }
-    total = tw_ts_trim(&t, &dropped, head, TW_TRACESTATE_MAX_LEN);
-    if (out == NULL) return (int)total;
-    if (cap < total) return TW_E_BUFFER;
-    memcpy(out, key, key_len);
-    out[key_len] = '=';
-    memcpy(out + key_len + 1, value, value_len);
-    return tw_ts_write(out, s, &t, dropped, head);
+    return st;
 }
 
 /* Baggage key (token) at b[i..]; returns the index after it, or i if empty. */
 static size_t tw_bg_token(const uint8_t *b, size_t i, size_t len)
 {
-    while (i < len && (tw_ctype[b[i]] & C_TOK)) i++;
+    while (i < len && (tw__ctype[b[i]] & C_TOK)) i++;
     return i;
 }
 
 static size_t tw_bg_ows(const uint8_t *b, size_t i, size_t len)
 {
-    while (i < len && (tw_ctype[b[i]] & C_OWS)) i++;
+    while (i < len && (tw__ctype[b[i]] & C_OWS)) i++;
     return i;
 }
 
@@ -490,7 +405,7 @@ static tw_status tw_baggage_scan(const uint8_t *b, size_t len)
         i = tw_bg_ows(b, j, len);
         if (i == len || b[i] != '=') return TW_E_BAGGAGE;
         i = tw_bg_ows(b, i + 1, len);
-        while (i < len && (tw_ctype[b[i]] & C_BOCT)) i++;
+        while (i < len && (tw__ctype[b[i]] & C_BOCT)) i++;
         /* *( OWS ";" OWS property ) */
         for (;;) {
             i = tw_bg_ows(b, i, len);
@@ -501,7 +416,7 @@ static tw_status tw_baggage_scan(const uint8_t *b, size_t len)
             i = tw_bg_ows(b, j, len);
             if (i < len && b[i] == '=') {
                 i = tw_bg_ows(b, i + 1, len);
-                while (i < len && (tw_ctype[b[i]] & C_BOCT)) i++;
+                while (i < len && (tw__ctype[b[i]] & C_BOCT)) i++;
             }
         }
         if (i == len) return TW_OK;
@@ -526,62 +441,38 @@ tw_status tw_baggage_validate(const char *s, size_t len)
  * Header decode (spec 04 §4.4)
  * ====================================================================== */
 
-/* The canonical minimal header: 0a 10 <16> 12 08 <8> [18 <flags>]. */
+/* The canonical minimal header: 0a 10 <16> 12 08 <8> [18 <flags>]. Each
+ * pair of bytes is compared as one 16-bit value (compilers merge the two
+ * loads into one on any byte order). */
 static int tw_is_minimal_layout(const uint8_t *m)
 {
-    return m[0] == 0x0A && m[1] == 0x10 && m[18] == 0x12 && m[19] == 0x08;
+    return (unsigned)(m[0] | m[1] << 8) == 0x100Au && (unsigned)(m[18] | m[19] << 8) == 0x0812u;
 }
 
+/* correlation_id through n_unknown are contiguous: one memset clears them
+ * (flags, present, discarded and canonical are set again by the caller). */
 static void tw_clear_optional(tw_header_t *h)
 {
-    memset(h->correlation_id, 0, sizeof h->correlation_id);
+    memset(h->correlation_id, 0, offsetof(tw_header_t, unknown) - offsetof(tw_header_t, correlation_id));
+}
+
+/* The general path (spec 04 §4.4): any valid encoding, every rule but the
+ * text grammars. Kept out of line so that the fast path pays for nothing. */
+static TW_NOINLINE int tw_decode_general(tw_header_t *h, const uint8_t *msg, size_t len)
+{
+    const uint8_t *p, *end;
+    size_t tid_len = 0, sid_len = 0, cid_len = 0;
+    uint64_t flags = 0;
+    uint32_t last_known = 0;
+    int canonical = 1, seen_unknown = 0;
+
+    h->n_unknown = 0;
+    h->present = 0;
     h->discarded = 0;
     h->tracestate.ptr = NULL;
     h->tracestate.len = 0;
     h->baggage.ptr = NULL;
     h->baggage.len = 0;
-    h->n_unknown = 0;
-}
-
-int tw_header_decode(tw_header_t *h, const uint8_t *msg, size_t len)
-{
-    const uint8_t *p, *end;
-    const uint8_t *tid = NULL, *sid = NULL, *cid = NULL;
-    const uint8_t *ts = NULL, *bg = NULL;
-    size_t tid_len = 0, sid_len = 0, cid_len = 0, ts_len = 0, bg_len = 0;
-    uint64_t flags = 0;
-    uint32_t last_known = 0;
-    int canonical = 1, seen_unknown = 0;
-
-    if (h == NULL || (msg == NULL && len != 0)) return TW_E_ARG;
-    if (len > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
-
-    /* Fast path: the canonical minimal header at fixed offsets (§4.3). */
-    if ((len == TW_HEADER_MINIMAL_LEN && msg[28] == 0x18 && msg[29] != 0 && msg[29] < 0x80) ||
-        len == TW_HEADER_MINIMAL_LEN - 2) {
-        if (tw_is_minimal_layout(msg)) {
-            if (tw_all_zero(msg + 2, TW_TRACE_ID_LEN) || tw_all_zero(msg + 20, TW_SPAN_ID_LEN))
-                return TW_E_ZERO_ID;
-            memcpy(h->trace_id, msg + 2, TW_TRACE_ID_LEN);
-            memcpy(h->span_id, msg + 20, TW_SPAN_ID_LEN);
-            h->trace_flags = len == TW_HEADER_MINIMAL_LEN ? msg[29] : 0;
-            h->present = TW_HAS_CONTEXT;
-            h->canonical = 1;
-            tw_clear_optional(h);
-            return (int)len;
-        }
-    }
-
-    h->n_unknown = 0;
-    if (len == 0) { /* an empty message: no context (and msg may be NULL) */
-        memset(h->trace_id, 0, TW_TRACE_ID_LEN);
-        memset(h->span_id, 0, TW_SPAN_ID_LEN);
-        h->trace_flags = 0;
-        h->present = 0;
-        h->canonical = 1;
-        tw_clear_optional(h);
-        return 0;
-    }
     p = msg;
     end = msg + len;
     while (p < end) {
@@ -609,7 +500,7 @@ int tw_header_decode(tw_header_t *h, const uint8_t *msg, size_t len)
         if (!tag_minimal || seen_unknown || field <= last_known) canonical = 0;
         last_known = field;
 
-        st = tw_read_varint(&p, end, &v, &canonical);
+        st = tw_varint(&p, end, &v, &canonical);
         if (st != TW_OK) return st;
         if (field == 3) {
             if (v > 0xFFFFFFFFu) return TW_E_FLAGS;
@@ -619,31 +510,32 @@ int tw_header_decode(tw_header_t *h, const uint8_t *msg, size_t len)
         }
         if (v > (uint64_t)(end - p)) return TW_E_OVERRUN;
         if (v == 0) canonical = 0;
-        switch (field) { /* per-occurrence size checks (§4.4) */
+        /* per-occurrence size checks (§4.4); the bytes go straight to *h */
+        switch (field) {
         case 1:
             if (v > TW_TRACE_ID_LEN) return TW_E_ID_LENGTH;
-            tid = p;
             tid_len = (size_t)v;
+            if (v == TW_TRACE_ID_LEN) memcpy(h->trace_id, p, TW_TRACE_ID_LEN);
             break;
         case 2:
             if (v > TW_SPAN_ID_LEN) return TW_E_ID_LENGTH;
-            sid = p;
             sid_len = (size_t)v;
+            if (v == TW_SPAN_ID_LEN) memcpy(h->span_id, p, TW_SPAN_ID_LEN);
             break;
         case 4:
             if (v > TW_CORRELATION_ID_LEN) return TW_E_ID_LENGTH;
-            cid = p;
             cid_len = (size_t)v;
+            if (v == TW_CORRELATION_ID_LEN) memcpy(h->correlation_id, p, TW_CORRELATION_ID_LEN);
             break;
         case 5:
             if (v > TW_TRACESTATE_MAX_LEN) return TW_E_TOO_LONG;
-            ts = p;
-            ts_len = (size_t)v;
+            h->tracestate.ptr = v ? (const char *)p : NULL;
+            h->tracestate.len = (size_t)v;
             break;
         default: /* 6 */
             if (v > TW_BAGGAGE_MAX_LEN) return TW_E_TOO_LONG;
-            bg = p;
-            bg_len = (size_t)v;
+            h->baggage.ptr = v ? (const char *)p : NULL;
+            h->baggage.len = (size_t)v;
             break;
         }
         p += (size_t)v;
@@ -654,48 +546,81 @@ int tw_header_decode(tw_header_t *h, const uint8_t *msg, size_t len)
         (cid_len != 0 && cid_len != TW_CORRELATION_ID_LEN))
         return TW_E_ID_LENGTH;
     if (flags > 0xFFu) return TW_E_FLAGS;
-    if ((tid_len == 0) != (sid_len == 0) || (tid_len == 0 && (flags != 0 || ts_len != 0)))
+    if ((tid_len == 0) != (sid_len == 0) || (tid_len == 0 && (flags != 0 || h->tracestate.len != 0)))
         return TW_E_CONTEXT;
-    if ((tid_len && tw_all_zero(tid, tid_len)) || (sid_len && tw_all_zero(sid, sid_len)) ||
-        (cid_len && tw_all_zero(cid, cid_len)))
+    if ((tid_len && tw_all_zero(h->trace_id, TW_TRACE_ID_LEN)) || (sid_len && tw_all_zero(h->span_id, TW_SPAN_ID_LEN)) ||
+        (cid_len && tw_all_zero(h->correlation_id, TW_CORRELATION_ID_LEN)))
         return TW_E_ZERO_ID;
-
-    h->present = 0;
-    h->discarded = 0;
     if (tid_len) {
-        memcpy(h->trace_id, tid, TW_TRACE_ID_LEN);
-        memcpy(h->span_id, sid, TW_SPAN_ID_LEN);
         h->present |= TW_HAS_CONTEXT;
     } else {
         memset(h->trace_id, 0, TW_TRACE_ID_LEN);
         memset(h->span_id, 0, TW_SPAN_ID_LEN);
     }
     h->trace_flags = (uint8_t)flags;
-    if (cid_len) {
-        memcpy(h->correlation_id, cid, TW_CORRELATION_ID_LEN);
-        h->present |= TW_HAS_CORRELATION_ID;
-    } else {
-        memset(h->correlation_id, 0, TW_CORRELATION_ID_LEN);
-    }
-    /* An invalid tracestate or baggage is dropped, not fatal (§4.5). */
-    if (ts_len && tw_tracestate_validate((const char *)ts, ts_len) != TW_OK) {
-        h->discarded |= TW_DISCARDED_TRACESTATE;
-        ts = NULL;
-        ts_len = 0;
-        canonical = 0;
-    }
-    if (bg_len && tw_baggage_validate((const char *)bg, bg_len) != TW_OK) {
-        h->discarded |= TW_DISCARDED_BAGGAGE;
-        bg = NULL;
-        bg_len = 0;
-        canonical = 0;
-    }
-    h->tracestate.ptr = ts_len ? (const char *)ts : NULL;
-    h->tracestate.len = ts_len;
-    h->baggage.ptr = bg_len ? (const char *)bg : NULL;
-    h->baggage.len = bg_len;
+    if (cid_len) h->present |= TW_HAS_CORRELATION_ID;
+    else memset(h->correlation_id, 0, TW_CORRELATION_ID_LEN);
     h->canonical = (uint8_t)canonical;
     return (int)len;
+}
+
+/* An invalid tracestate or baggage is dropped, not fatal (§4.5). Out of
+ * line and reached by a tail call, so the validators' stack does not add to
+ * the field walk's. Returns n. */
+static TW_NOINLINE int tw_decode_texts(tw_header_t *h, int n)
+{
+    if (h->tracestate.len && tw_tracestate_validate(h->tracestate.ptr, h->tracestate.len) != TW_OK) {
+        h->discarded |= TW_DISCARDED_TRACESTATE;
+        h->tracestate.ptr = NULL;
+        h->tracestate.len = 0;
+        h->canonical = 0;
+    }
+    if (h->baggage.len && tw_baggage_validate(h->baggage.ptr, h->baggage.len) != TW_OK) {
+        h->discarded |= TW_DISCARDED_BAGGAGE;
+        h->baggage.ptr = NULL;
+        h->baggage.len = 0;
+        h->canonical = 0;
+    }
+    return n;
+}
+
+/* Every message but the minimal one: the general path, then the texts. */
+static TW_NOINLINE int tw_decode_slow(tw_header_t *h, const uint8_t *msg, size_t len)
+{
+    int n;
+    if (h == NULL || (msg == NULL && len != 0)) return TW_E_ARG;
+    if (len > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
+    if (len == 0) { /* an empty message: no context (and msg may be NULL) */
+        memset(h->trace_id, 0, TW_TRACE_ID_LEN);
+        memset(h->span_id, 0, TW_SPAN_ID_LEN);
+        tw_clear_optional(h);
+        h->canonical = 1;
+        return 0;
+    }
+    n = tw_decode_general(h, msg, len);
+    if (n < 0 || (h->tracestate.len | h->baggage.len) == 0) return n;
+    return tw_decode_texts(h, n);
+}
+
+int tw_header_decode(tw_header_t *h, const uint8_t *msg, size_t len)
+{
+    /* Fast path: the canonical minimal header at fixed offsets (§4.3):
+     * 28 bytes (flags 0) or 30 bytes ending 18 XX with XX in 01..7f.
+     * Everything else is a tail call, so this path saves no registers. */
+    if (h != NULL && msg != NULL &&
+        (len == TW_HEADER_MINIMAL_LEN - 2 ||
+         (len == TW_HEADER_MINIMAL_LEN && msg[28] == 0x18 && (uint8_t)(msg[29] - 1u) < 0x7Fu)) &&
+        tw_is_minimal_layout(msg)) {
+        if (tw_all_zero(msg + 2, TW_TRACE_ID_LEN) || tw_all_zero(msg + 20, TW_SPAN_ID_LEN)) return TW_E_ZERO_ID;
+        memcpy(h->trace_id, msg + 2, TW_TRACE_ID_LEN);
+        memcpy(h->span_id, msg + 20, TW_SPAN_ID_LEN);
+        tw_clear_optional(h);
+        h->trace_flags = len == TW_HEADER_MINIMAL_LEN ? msg[29] : 0;
+        h->present = TW_HAS_CONTEXT;
+        h->canonical = 1;
+        return (int)len;
+    }
+    return tw_decode_slow(h, msg, len);
 }
 
 /* ======================================================================
@@ -704,7 +629,7 @@ int tw_header_decode(tw_header_t *h, const uint8_t *msg, size_t len)
 
 /* An unknown-field view must be exactly one well-formed field whose number
  * is not one v1 defines. */
-static int tw_check_unknown_view(const tw_view_t *u)
+static TW_NOINLINE int tw_check_unknown_view(const tw_view_t *u)
 {
     const uint8_t *p = u->ptr, *end;
     uint32_t field;
@@ -756,11 +681,11 @@ static size_t tw_encoded_len(const tw_header_t *h)
     size_t n = 0, i;
     if (h->present & TW_HAS_CONTEXT) {
         n += 2 + TW_TRACE_ID_LEN + 2 + TW_SPAN_ID_LEN;
-        if (h->trace_flags) n += 1 + tw_varint_len(h->trace_flags);
+        if (h->trace_flags) n += 1 + tw__varint_len(h->trace_flags);
     }
     if (h->present & TW_HAS_CORRELATION_ID) n += 2 + TW_CORRELATION_ID_LEN;
-    if (h->tracestate.len) n += 1 + tw_varint_len(h->tracestate.len) + h->tracestate.len;
-    if (h->baggage.len) n += 1 + tw_varint_len(h->baggage.len) + h->baggage.len;
+    if (h->tracestate.len) n += 1 + tw__varint_len(h->tracestate.len) + h->tracestate.len;
+    if (h->baggage.len) n += 1 + tw__varint_len(h->baggage.len) + h->baggage.len;
     for (i = 0; i < h->n_unknown; i++) n += h->unknown[i].len;
     return n;
 }
@@ -768,64 +693,80 @@ static size_t tw_encoded_len(const tw_header_t *h)
 static uint8_t *tw_put_bytes(uint8_t *p, uint8_t tag, const void *src, size_t n)
 {
     *p++ = tag;
-    p = tw_write_varint(p, n);
+    p = tw__write_varint(p, n);
     memcpy(p, src, n);
     return p + n;
 }
 
-int tw_header_encode(uint8_t *out, size_t cap, const tw_header_t *h)
+/* Write a validated header's canonical bytes at p; returns the end. */
+static uint8_t *tw_write_msg(uint8_t *p, const tw_header_t *h)
 {
-    size_t need, i;
-    uint8_t *p;
-    int st;
-
-    if (h == NULL) return TW_E_ARG;
-    /* Fast path: ids and flags only (the common hop header). */
-    if (h->present == TW_HAS_CONTEXT && h->tracestate.len == 0 && h->baggage.len == 0 &&
-        h->n_unknown == 0 && h->trace_flags < 0x80) {
-        if (tw_all_zero(h->trace_id, TW_TRACE_ID_LEN) || tw_all_zero(h->span_id, TW_SPAN_ID_LEN))
-            return TW_E_ZERO_ID;
-        need = h->trace_flags ? TW_HEADER_MINIMAL_LEN : TW_HEADER_MINIMAL_LEN - 2;
-        if (out == NULL) return (int)need;
-        if (cap < need) return TW_E_BUFFER;
-        out[0] = 0x0A;
-        out[1] = 0x10;
-        memcpy(out + 2, h->trace_id, TW_TRACE_ID_LEN);
-        out[18] = 0x12;
-        out[19] = 0x08;
-        memcpy(out + 20, h->span_id, TW_SPAN_ID_LEN);
-        if (h->trace_flags) {
-            out[28] = 0x18;
-            out[29] = h->trace_flags;
-        }
-        return (int)need;
-    }
-
-    st = tw_header_validate(h);
-    if (st != TW_OK) return st;
-    need = tw_encoded_len(h);
-    if (need > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
-    if (out == NULL) return (int)need;
-    if (cap < need) return TW_E_BUFFER;
-
-    p = out;
+    size_t i;
     if (h->present & TW_HAS_CONTEXT) {
         p = tw_put_bytes(p, 0x0A, h->trace_id, TW_TRACE_ID_LEN);
         p = tw_put_bytes(p, 0x12, h->span_id, TW_SPAN_ID_LEN);
         if (h->trace_flags) {
             *p++ = 0x18;
-            p = tw_write_varint(p, h->trace_flags);
+            p = tw__write_varint(p, h->trace_flags);
         }
     }
-    if (h->present & TW_HAS_CORRELATION_ID)
-        p = tw_put_bytes(p, 0x22, h->correlation_id, TW_CORRELATION_ID_LEN);
+    if (h->present & TW_HAS_CORRELATION_ID) p = tw_put_bytes(p, 0x22, h->correlation_id, TW_CORRELATION_ID_LEN);
     if (h->tracestate.len) p = tw_put_bytes(p, 0x2A, h->tracestate.ptr, h->tracestate.len);
     if (h->baggage.len) p = tw_put_bytes(p, 0x32, h->baggage.ptr, h->baggage.len);
     for (i = 0; i < h->n_unknown; i++) {
         memcpy(p, h->unknown[i].ptr, h->unknown[i].len);
         p += h->unknown[i].len;
     }
-    return (int)(p - out);
+    return p;
+}
+
+/* Every header that is not the minimal one: validate, measure, write. */
+static TW_NOINLINE int tw_encode_general(uint8_t *out, size_t cap, const tw_header_t *h)
+{
+    size_t need;
+    int st = tw_header_validate(h); /* TW_E_ARG for h == NULL */
+    if (st != TW_OK) return st;
+    need = tw_encoded_len(h);
+    if (need > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
+    if (out == NULL) return (int)need;
+    if (cap < need) return TW_E_BUFFER;
+    return (int)(tw_write_msg(out, h) - out);
+}
+
+/* The 28 bytes of ids at their fixed offsets (§4.3). */
+static void tw_put_ids(uint8_t *out, const tw_header_t *h)
+{
+    out[0] = 0x0A;
+    out[1] = 0x10;
+    memcpy(out + 2, h->trace_id, TW_TRACE_ID_LEN);
+    out[18] = 0x12;
+    out[19] = 0x08;
+    memcpy(out + 20, h->span_id, TW_SPAN_ID_LEN);
+}
+
+int tw_header_encode(uint8_t *out, size_t cap, const tw_header_t *h)
+{
+    unsigned w;
+    /* Fast path: ids and flags only (the common hop header). Everything
+     * else is a tail call. w holds flags and present, two adjacent bytes
+     * read at once: present == TW_HAS_CONTEXT and flags < 0x80. */
+    if (h == NULL) return tw_encode_general(out, cap, h);
+    w = (unsigned)(h->trace_flags | h->present << 8);
+    if ((w & 0xFF80u) != (TW_HAS_CONTEXT << 8) || (h->tracestate.len | h->baggage.len | h->n_unknown) != 0)
+        return tw_encode_general(out, cap, h);
+    if (tw_all_zero(h->trace_id, TW_TRACE_ID_LEN) || tw_all_zero(h->span_id, TW_SPAN_ID_LEN)) return TW_E_ZERO_ID;
+    if (w & 0xFFu) { /* sampled or random: 30 bytes */
+        if (out == NULL) return TW_HEADER_MINIMAL_LEN;
+        if (cap < TW_HEADER_MINIMAL_LEN) return TW_E_BUFFER;
+        tw_put_ids(out, h);
+        out[28] = 0x18;
+        out[29] = (uint8_t)w;
+        return TW_HEADER_MINIMAL_LEN;
+    }
+    if (out == NULL) return TW_HEADER_MINIMAL_LEN - 2; /* flags 0: 28 bytes */
+    if (cap < TW_HEADER_MINIMAL_LEN - 2) return TW_E_BUFFER;
+    tw_put_ids(out, h);
+    return TW_HEADER_MINIMAL_LEN - 2;
 }
 
 /* ======================================================================
@@ -876,19 +817,17 @@ int tw_block_decode(tw_header_t *h, const uint8_t *buf, size_t len)
 
 int tw_block_encode(uint8_t *out, size_t cap, const tw_header_t *h)
 {
-    int mlen = tw_header_encode(NULL, 0, h);
-    size_t lenlen, need;
-    int st;
-
-    if (mlen < 0) return mlen;
-    lenlen = tw_varint_len((uint64_t)mlen);
-    need = 1 + lenlen + (size_t)mlen;
-    if (out == NULL) return (int)need;
-    if (cap < need) return TW_E_BUFFER;
+    size_t mlen, head;
+    int st = tw_header_validate(h); /* TW_E_ARG for h == NULL */
+    if (st != TW_OK) return st;
+    mlen = tw_encoded_len(h);
+    if (mlen > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
+    head = 1 + tw__varint_len(mlen);
+    if (out == NULL) return (int)(head + mlen);
+    if (cap < head + mlen) return TW_E_BUFFER;
     out[0] = TW_WIRE_VERSION;
-    (void)tw_write_varint(out + 1, (uint64_t)mlen);
-    st = tw_header_encode(out + 1 + lenlen, cap - 1 - lenlen, h);
-    return st < 0 ? st : (int)need;
+    (void)tw__write_varint(out + 1, mlen);
+    return (int)(tw_write_msg(out + head, h) - out);
 }
 
 /* ======================================================================
@@ -1061,15 +1000,8 @@ tw_status tw_uuid7_generate(uint8_t out[TW_CORRELATION_ID_LEN], uint64_t unix_ms
  * Relay operations on encoded bytes (spec 10 §10.4)
  * ====================================================================== */
 
-/* One field of a message: where it starts, where its payload is, its end. */
-typedef struct {
-    size_t start, payload, end;
-    uint32_t field;
-    unsigned wire_type;
-} tw_field_pos;
-
 /* Read the field at *p; advances *p past it. */
-static int tw_next_field(const uint8_t *msg, const uint8_t **p, const uint8_t *end, tw_field_pos *f)
+int tw__next_field(const uint8_t *msg, const uint8_t **p, const uint8_t *end, tw__field *f)
 {
     const uint8_t *q = *p;
     int minimal = 1, st;
@@ -1078,7 +1010,7 @@ static int tw_next_field(const uint8_t *msg, const uint8_t **p, const uint8_t *e
     if (st != TW_OK) return st;
     if (f->wire_type == 2) {
         uint64_t n;
-        st = tw_read_varint(&q, end, &n, &minimal);
+        st = tw_varint(&q, end, &n, &minimal);
         if (st != TW_OK) return st;
         if (n > (uint64_t)(end - q)) return TW_E_OVERRUN;
         f->payload = (size_t)(q - msg);
@@ -1093,24 +1025,19 @@ static int tw_next_field(const uint8_t *msg, const uint8_t **p, const uint8_t *e
     return TW_OK;
 }
 
-tw_status tw_relay_set_span_id(uint8_t *msg, size_t len, const uint8_t span_id[TW_SPAN_ID_LEN])
+/* The scan for tw_relay_set_span_id: the last span_id occurrence. */
+static TW_NOINLINE tw_status tw_relay_scan_span_id(uint8_t *msg, size_t len, const uint8_t span_id[TW_SPAN_ID_LEN])
 {
     const uint8_t *p, *end;
     size_t at = 0;
     int found = 0;
     if (msg == NULL || span_id == NULL) return TW_E_ARG;
-    /* O(1): the canonical minimal header holds exactly one span_id, at 20 */
-    if ((len == TW_HEADER_MINIMAL_LEN || len == TW_HEADER_MINIMAL_LEN - 2) && tw_is_minimal_layout(msg) &&
-        (len == TW_HEADER_MINIMAL_LEN - 2 || msg[28] == 0x18)) {
-        memcpy(msg + 20, span_id, TW_SPAN_ID_LEN);
-        return TW_OK;
-    }
     if (len > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
     p = msg;
     end = msg + len;
     while (p < end) {
-        tw_field_pos f;
-        int st = tw_next_field(msg, &p, end, &f);
+        tw__field f;
+        int st = tw__next_field(msg, &p, end, &f);
         if (st != TW_OK) return (tw_status)st;
         if (f.field == 2) {
             if (f.wire_type != 2) return TW_E_WIRE_TYPE;
@@ -1123,348 +1050,14 @@ tw_status tw_relay_set_span_id(uint8_t *msg, size_t len, const uint8_t span_id[T
     return TW_OK;
 }
 
-/* Bounded writer for tw_relay_edit: counts when out is NULL. */
-typedef struct {
-    uint8_t *out;
-    size_t cap, len;
-    int overflow;
-} tw_sink;
-
-static void tw_sink_put(tw_sink *k, const void *p, size_t n)
+tw_status tw_relay_set_span_id(uint8_t *msg, size_t len, const uint8_t span_id[TW_SPAN_ID_LEN])
 {
-    if (k->out != NULL && !k->overflow) {
-        if (k->cap - k->len < n) k->overflow = 1;
-        else memcpy(k->out + k->len, p, n);
+    /* O(1): the canonical minimal header holds exactly one span_id, at 20 */
+    if (msg != NULL && span_id != NULL &&
+        (len == TW_HEADER_MINIMAL_LEN - 2 || (len == TW_HEADER_MINIMAL_LEN && msg[28] == 0x18 && msg[29] < 0x80)) &&
+        tw_is_minimal_layout(msg)) {
+        memcpy(msg + 20, span_id, TW_SPAN_ID_LEN);
+        return TW_OK;
     }
-    k->len += n;
-}
-
-static void tw_sink_varint(tw_sink *k, uint64_t v)
-{
-    uint8_t b[TW_VARINT_MAX_LEN];
-    tw_sink_put(k, b, (size_t)(tw_write_varint(b, v) - b));
-}
-
-/* The edited flags field (tag 0x18), or nothing when the value is 0. */
-static void tw_edit_flags(tw_sink *k, uint8_t flags)
-{
-    if (flags == 0) return;
-    tw_sink_varint(k, 0x18);
-    tw_sink_varint(k, flags);
-}
-
-/* The edited tracestate field: the relay's member put at the front. */
-static int tw_edit_tracestate(tw_sink *k, const uint8_t *msg, const tw_field_pos *old, const tw_relay_edit_t *e)
-{
-    const char *s = old ? (const char *)msg + old->payload : NULL;
-    size_t slen = old ? old->end - old->payload : 0;
-    int n = tw_tracestate_put(NULL, 0, s, slen, e->ts_key, e->ts_key_len, e->ts_value, e->ts_value_len);
-    if (n < 0) return n;
-    tw_sink_varint(k, 0x2A);
-    tw_sink_varint(k, (uint64_t)n);
-    if (k->out != NULL && !k->overflow && k->cap - k->len >= (size_t)n) {
-        n = tw_tracestate_put((char *)k->out + k->len, (size_t)n, s, slen, e->ts_key, e->ts_key_len, e->ts_value,
-                              e->ts_value_len);
-        if (n < 0) return n;
-    } else if (k->out != NULL) {
-        k->overflow = 1;
-    }
-    k->len += (size_t)n;
-    return TW_OK;
-}
-
-int tw_relay_edit(uint8_t *out, size_t cap, const uint8_t *in, size_t len, const tw_relay_edit_t *e)
-{
-    tw_field_pos last[7], f;
-    const uint8_t *p, *end;
-    tw_sink k;
-    uint64_t old_flags = 0;
-    uint8_t flags;
-    int have[7] = {0, 0, 0, 0, 0, 0, 0}, st, edit_flags, edit_ts, flags_done = 0, ts_done = 0;
-    unsigned fnum;
-
-    if (e == NULL || (in == NULL && len != 0)) return TW_E_ARG;
-    if (len > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
-    /* pass 1: the last occurrence of every known field */
-    p = in;
-    end = in + len;
-    while (p < end) {
-        st = tw_next_field(in, &p, end, &f);
-        if (st != TW_OK) return st;
-        if (f.field <= 6) {
-            if (f.wire_type != (f.field == 3 ? 0u : 2u)) return TW_E_WIRE_TYPE;
-            last[f.field] = f;
-            have[f.field] = 1;
-        }
-    }
-    if (have[3]) {
-        const uint8_t *q = in + last[3].payload;
-        int minimal = 1;
-        st = tw_read_varint(&q, in + last[3].end, &old_flags, &minimal);
-        if (st != TW_OK) return st;
-        if (old_flags > 0xFFu) return TW_E_FLAGS;
-    }
-    flags = (uint8_t)((old_flags | e->flags_set) & (uint8_t)~e->flags_clear);
-    if (((flags ^ old_flags) & TW_FLAG_SAMPLED) && e->span_id == NULL) return TW_E_ARG;
-    if ((e->span_id || e->flags_set || e->ts_key) && !(have[1] && have[2])) return TW_E_CONTEXT;
-    if (e->span_id && last[2].end - last[2].payload != TW_SPAN_ID_LEN) return TW_E_CONTEXT;
-    edit_flags = flags != old_flags;
-    edit_ts = e->ts_key != NULL;
-
-    /* pass 2: copy, replacing last occurrences and inserting what was absent */
-    k.out = out;
-    k.cap = cap;
-    k.len = 0;
-    k.overflow = 0;
-    p = in;
-    while (p < end) {
-        (void)tw_next_field(in, &p, end, &f); /* pass 1 read it all */
-        fnum = f.field;
-        if (fnum <= 6 && last[fnum].start != f.start &&
-            ((fnum == 3 && edit_flags) || (fnum == 5 && edit_ts) || (fnum == 2 && e->span_id)))
-            continue; /* an earlier occurrence of an edited field */
-        if (fnum == 2 && e->span_id) {
-            tw_sink_put(&k, in + f.start, f.payload - f.start);
-            tw_sink_put(&k, e->span_id, TW_SPAN_ID_LEN);
-        } else if (fnum == 3 && edit_flags) {
-            tw_edit_flags(&k, flags);
-            flags_done = 1;
-        } else if (fnum == 5 && edit_ts) {
-            st = tw_edit_tracestate(&k, in, &f, e);
-            if (st != TW_OK) return st;
-            ts_done = 1;
-        } else {
-            tw_sink_put(&k, in + f.start, f.end - f.start);
-        }
-        /* insert an absent field right after the field before it in canonical order */
-        if (edit_flags && !have[3] && !flags_done && fnum == 2 && f.start == last[2].start) {
-            tw_edit_flags(&k, flags);
-            flags_done = 1;
-        }
-        if (edit_ts && !have[5] && !ts_done && fnum <= 4 && f.start == last[have[4] ? 4 : have[3] ? 3 : 2].start) {
-            st = tw_edit_tracestate(&k, in, NULL, e);
-            if (st != TW_OK) return st;
-            ts_done = 1;
-        }
-    }
-    if (k.overflow) return TW_E_BUFFER;
-    if (k.len > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
-    return (int)k.len;
-}
-
-/* ======================================================================
- * Frame budget (spec 10 §10.6)
- * ====================================================================== */
-
-/* Encoded size of a length-delimited field with a one-byte tag. */
-static size_t tw_ld_size(size_t n)
-{
-    return n ? 1 + tw_varint_len(n) + n : 0;
-}
-
-/* End of the first m members of a (valid) baggage text, OWS excluded. */
-static size_t tw_baggage_prefix(const char *s, size_t len, size_t m)
-{
-    size_t i = 0, end = 0, seen = 0;
-    while (i < len && seen < m) {
-        size_t j = i;
-        while (j < len && s[j] != ',') j++;
-        end = j;
-        while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t')) end--;
-        seen++;
-        i = j + 1;
-    }
-    return end;
-}
-
-static size_t tw_baggage_members(const char *s, size_t len)
-{
-    size_t i, n = len ? 1 : 0;
-    for (i = 0; i < len; i++) n += s[i] == ',';
-    return n;
-}
-
-/* Kept tracestate length for a dropped-member mask (members joined by ','). */
-static size_t tw_ts_kept_len(const uint16_t *mlen, size_t n, uint32_t dropped)
-{
-    size_t m, total = 0;
-    for (m = 0; m < n; m++)
-        if (!(dropped >> m & 1u)) total += mlen[m] + (total ? 1u : 0u);
-    return total;
-}
-
-int tw_header_encode_budget(uint8_t *out, size_t cap, const tw_header_t *h, size_t budget, unsigned *dropped)
-{
-    uint16_t mlen[TW_TRACESTATE_MAX_MEMBERS];
-    size_t nts = 0, ts_len, bg_len, bg_members, n_unknown, fixed, total, i, pos;
-    uint32_t ts_drop = 0;
-    unsigned what = 0;
-    int ctx, cid, st;
-    tw_text_t k, v;
-    tw_sink sink;
-
-    if (dropped) *dropped = 0;
-    st = tw_header_validate(h);
-    if (st != TW_OK) return st;
-    ctx = (h->present & TW_HAS_CONTEXT) != 0;
-    cid = (h->present & TW_HAS_CORRELATION_ID) != 0;
-    /* member lengths of the tracestate, for the W3C truncation order */
-    pos = 0;
-    while (tw_tracestate_next(h->tracestate.ptr, h->tracestate.len, &pos, &k, &v) == 1 &&
-           nts < TW_TRACESTATE_MAX_MEMBERS)
-        mlen[nts++] = (uint16_t)(k.len + 1 + v.len);
-    ts_len = tw_ts_kept_len(mlen, nts, 0);
-    bg_len = h->baggage.len;
-    bg_members = tw_baggage_members(h->baggage.ptr, h->baggage.len);
-    n_unknown = h->n_unknown;
-
-#define TW_BUDGET_SIZE()                                                                                   \
-    (fixed = (ctx ? 28u + (h->trace_flags ? 1u + tw_varint_len(h->trace_flags) : 0u) : 0u) +              \
-             (cid ? 18u : 0u),                                                                             \
-     total = fixed + tw_ld_size(ts_len) + tw_ld_size(bg_len),                                              \
-     total)
-    {
-        size_t unk = 0;
-        for (i = 0; i < n_unknown; i++) unk += h->unknown[i].len;
-        /* 1. baggage members from the right */
-        while (TW_BUDGET_SIZE() + unk > budget && bg_members > 0) {
-            bg_members--;
-            bg_len = tw_baggage_prefix(h->baggage.ptr, h->baggage.len, bg_members);
-            what |= TW_BUDGET_DROPPED_BAGGAGE;
-        }
-        /* 2. tracestate: over 128 octets first (from the right), then from the right */
-        for (i = 0; i < 2; i++) {
-            size_t m = nts;
-            while (TW_BUDGET_SIZE() + unk > budget && m-- > 0) {
-                if ((ts_drop >> m & 1u) || (i == 0 && mlen[m] <= 128)) continue;
-                ts_drop |= (uint32_t)1 << m;
-                ts_len = tw_ts_kept_len(mlen, nts, ts_drop);
-                what |= TW_BUDGET_DROPPED_TRACESTATE;
-            }
-        }
-        /* 3. unknown fields from the right */
-        while (TW_BUDGET_SIZE() + unk > budget && n_unknown > 0) {
-            unk -= h->unknown[--n_unknown].len;
-            what |= TW_BUDGET_DROPPED_UNKNOWN;
-        }
-        /* 4. the trace context, 5. the correlation-id */
-        if (TW_BUDGET_SIZE() + unk > budget && ctx) {
-            ctx = 0;
-            what |= TW_BUDGET_DROPPED_CONTEXT;
-        }
-        if (TW_BUDGET_SIZE() + unk > budget && cid) {
-            cid = 0;
-            what |= TW_BUDGET_DROPPED_CORRELATION_ID;
-        }
-        total = TW_BUDGET_SIZE() + unk;
-    }
-#undef TW_BUDGET_SIZE
-    if (dropped) *dropped = what;
-    if (out == NULL) return (int)total;
-    if (cap < total) return TW_E_BUFFER;
-
-    sink.out = out;
-    sink.cap = cap;
-    sink.len = 0;
-    sink.overflow = 0;
-    if (ctx) {
-        tw_sink_varint(&sink, 0x0A);
-        tw_sink_varint(&sink, TW_TRACE_ID_LEN);
-        tw_sink_put(&sink, h->trace_id, TW_TRACE_ID_LEN);
-        tw_sink_varint(&sink, 0x12);
-        tw_sink_varint(&sink, TW_SPAN_ID_LEN);
-        tw_sink_put(&sink, h->span_id, TW_SPAN_ID_LEN);
-        tw_edit_flags(&sink, h->trace_flags);
-    }
-    if (cid) {
-        tw_sink_varint(&sink, 0x22);
-        tw_sink_varint(&sink, TW_CORRELATION_ID_LEN);
-        tw_sink_put(&sink, h->correlation_id, TW_CORRELATION_ID_LEN);
-    }
-    if (ts_len) {
-        size_t m = 0, first = 1;
-        tw_sink_varint(&sink, 0x2A);
-        tw_sink_varint(&sink, ts_len);
-        pos = 0;
-        while (tw_tracestate_next(h->tracestate.ptr, h->tracestate.len, &pos, &k, &v) == 1) {
-            if (!(ts_drop >> m++ & 1u)) {
-                if (!first) tw_sink_put(&sink, ",", 1);
-                tw_sink_put(&sink, k.ptr, k.len + 1 + v.len); /* key '=' value are contiguous */
-                first = 0;
-            }
-        }
-    }
-    if (bg_len) {
-        tw_sink_varint(&sink, 0x32);
-        tw_sink_varint(&sink, bg_len);
-        tw_sink_put(&sink, h->baggage.ptr, bg_len);
-    }
-    for (i = 0; i < n_unknown; i++) tw_sink_put(&sink, h->unknown[i].ptr, h->unknown[i].len);
-    return sink.overflow ? TW_E_BUFFER : (int)sink.len;
-}
-
-/* ======================================================================
- * Trust boundaries (spec 10 §10.7) and the response direction (§10.10)
- * ====================================================================== */
-
-tw_status tw_trust_restart(tw_header_t *h, tw_link_t *link, int sampled, tw_random_fn rnd, void *ctx)
-{
-    uint8_t tid[TW_TRACE_ID_LEN], sid[TW_SPAN_ID_LEN];
-    tw_status st;
-    if (h == NULL || link == NULL) return TW_E_ARG;
-    st = tw_trace_id_generate(tid, rnd, ctx);
-    if (st != TW_OK) return st;
-    st = tw_span_id_generate(sid, rnd, ctx);
-    if (st != TW_OK) return st;
-    memset(link, 0, sizeof *link);
-    if (h->present & TW_HAS_CONTEXT) {
-        memcpy(link->trace_id, h->trace_id, TW_TRACE_ID_LEN);
-        memcpy(link->span_id, h->span_id, TW_SPAN_ID_LEN);
-        link->trace_flags = h->trace_flags;
-        link->valid = 1;
-    }
-    memcpy(h->trace_id, tid, TW_TRACE_ID_LEN);
-    memcpy(h->span_id, sid, TW_SPAN_ID_LEN);
-    h->trace_flags = (uint8_t)(TW_FLAG_RANDOM | (sampled ? TW_FLAG_SAMPLED : 0u));
-    h->present |= TW_HAS_CONTEXT;
-    h->tracestate.ptr = NULL;
-    h->tracestate.len = 0;
-    h->n_unknown = 0;
-    return TW_OK;
-}
-
-int tw_tracestate_filter(char *out, size_t cap, const char *s, size_t len, const tw_text_t *allow, size_t n)
-{
-    size_t pos = 0, o = 0, a;
-    tw_text_t k, v;
-    int st;
-    if ((allow == NULL && n != 0) || (s == NULL && len != 0)) return TW_E_ARG;
-    st = tw_tracestate_validate(s, len);
-    if (st != TW_OK) return st;
-    while (tw_tracestate_next(s, len, &pos, &k, &v) == 1) {
-        size_t mlen = k.len + 1 + v.len;
-        for (a = 0; a < n; a++)
-            if (allow[a].len == k.len && memcmp(allow[a].ptr, k.ptr, k.len) == 0) break;
-        if (a == n) continue;
-        if (out != NULL) {
-            if (cap - o < mlen + (o ? 1u : 0u)) return TW_E_BUFFER;
-            if (o) out[o] = ',';
-            memcpy(out + o + (o ? 1u : 0u), k.ptr, mlen);
-        }
-        o += mlen + (o ? 1u : 0u);
-    }
-    return (int)o;
-}
-
-tw_response_relation tw_response_classify(const tw_header_t *request, const tw_header_t *response,
-                                          int *sampled_upgrade)
-{
-    int req_ctx = request != NULL && (request->present & TW_HAS_CONTEXT);
-    if (sampled_upgrade) *sampled_upgrade = 0;
-    if (response == NULL || !(response->present & TW_HAS_CONTEXT)) return TW_RESPONSE_NONE;
-    if (sampled_upgrade)
-        *sampled_upgrade = (response->trace_flags & TW_FLAG_SAMPLED) &&
-                           !(req_ctx && (request->trace_flags & TW_FLAG_SAMPLED));
-    if (req_ctx && memcmp(request->trace_id, response->trace_id, TW_TRACE_ID_LEN) == 0) return TW_RESPONSE_CONTINUED;
-    return TW_RESPONSE_RESTARTED;
+    return tw_relay_scan_span_id(msg, len, span_id);
 }

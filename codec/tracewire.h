@@ -279,11 +279,10 @@ TW_NODISCARD int tw_block_decode(tw_header_t *h, const uint8_t *buf, size_t len)
 /* Encode *h as a version-1 block. out == NULL measures. As tw_header_encode. */
 TW_NODISCARD int tw_block_encode(uint8_t *out, size_t cap, const tw_header_t *h);
 
-/* ---- Relay operations on encoded bytes (spec 10 §10.4) -----------------
- * A relay that reports no span forwards the header bit-identical and needs
- * none of these. One that reports a span rewrites the span-id; it may also
- * change the sampled flag (only with a new span-id) and put its own
- * tracestate member. Every other byte, unknown fields included, is kept.
+/* ---- Relay span-id rewrite (spec 10 §10.4) ------------------------------
+ * A relay that reports no span forwards the header bit-identical. One that
+ * reports a span rewrites the span-id in place; the other relay edits
+ * (sampled flag, tracestate member) are in tracewire_relay.h.
  */
 
 /*
@@ -298,101 +297,13 @@ TW_NODISCARD int tw_block_encode(uint8_t *out, size_t cap, const tw_header_t *h)
 TW_NODISCARD tw_status tw_relay_set_span_id(uint8_t *msg, size_t len,
                                             const uint8_t span_id[TW_SPAN_ID_LEN]);
 
-typedef struct tw_relay_edit {
-    const uint8_t *span_id; /* new span-id, or NULL to keep the old one */
-    uint8_t flags_set;      /* trace_flags bits to set */
-    uint8_t flags_clear;    /* trace_flags bits to clear (after setting) */
-    const char *ts_key;     /* tracestate member to put at the front, or NULL */
-    size_t ts_key_len;
-    const char *ts_value;
-    size_t ts_value_len;
-} tw_relay_edit_t;
-
-/*
- * Write `in` to `out` with the edits applied: each edited field is written
- * at the position of its last occurrence (earlier occurrences dropped); a
- * flags or tracestate field that was absent is inserted at its canonical
- * place. All other bytes are copied as they are, in their order. Canonical
- * input gives canonical output. `in` should be a message tw_header_decode
- * accepted (the edit is safe on any input, but checks only structure).
- * A change of the sampled bit without a new span-id is TW_E_ARG. out must
- * not overlap in; out == NULL measures. Returns the output length.
- */
-TW_NODISCARD int tw_relay_edit(uint8_t *out, size_t cap, const uint8_t *in, size_t len,
-                               const tw_relay_edit_t *edit);
-
-/* ---- Frame budget (spec 10 §10.6) -------------------------------------- */
-
-#define TW_BUDGET_DROPPED_BAGGAGE 0x01u
-#define TW_BUDGET_DROPPED_TRACESTATE 0x02u
-#define TW_BUDGET_DROPPED_UNKNOWN 0x04u
-#define TW_BUDGET_DROPPED_CONTEXT 0x08u
-#define TW_BUDGET_DROPPED_CORRELATION_ID 0x10u
-
-/*
- * Encode *h in at most `budget` octets, dropping in this order until it
- * fits: baggage members from the right; tracestate members in W3C order
- * (over 128 octets first, then from the right); unknown fields from the
- * right; the trace context; the correlation-id. Never fails for a valid
- * header: the result may be 0 octets (send no header). *dropped (may be
- * NULL) gets TW_BUDGET_DROPPED_* bits. out == NULL measures.
- *
- *     size_t room = frame_limit - payload_len - 1 - 3;  // block framing
- *     int n = tw_header_encode_budget(buf, sizeof buf, &h, room, &dropped);
- */
-TW_NODISCARD int tw_header_encode_budget(uint8_t *out, size_t cap, const tw_header_t *h,
-                                         size_t budget, unsigned *dropped);
-
-/* ---- Trust boundaries (spec 10 §10.7) ---------------------------------- */
-
-/* The context a restarted trace links back to. */
-typedef struct tw_link {
-    uint8_t trace_id[TW_TRACE_ID_LEN];
-    uint8_t span_id[TW_SPAN_ID_LEN];
-    uint8_t trace_flags;
-    uint8_t valid; /* 0: there was no context to link to */
-} tw_link_t;
-
-/*
- * Restart the trace on entering a trust domain: new random trace-id (random
- * flag set), new span-id, sampled = the local decision (the incoming flag is
- * not honoured), reserved bits, tracestate and unknown fields cleared. The
- * old context goes to *link. The correlation-id and baggage are kept: filter
- * baggage with tw_baggage_filter (tier 2).
- */
-TW_NODISCARD tw_status tw_trust_restart(tw_header_t *h, tw_link_t *link, int sampled,
-                                        tw_random_fn rnd, void *ctx);
-
-/* Keep only tracestate members whose key is in allow[0..n) (exact match).
- * Returns the output length; out == NULL measures. */
-TW_NODISCARD int tw_tracestate_filter(char *out, size_t cap, const char *s, size_t len,
-                                      const tw_text_t *allow, size_t n);
-
-/* ---- Response direction (spec 10 §10.10) -------------------------------- */
-
-typedef enum tw_response_relation {
-    TW_RESPONSE_NONE = 0,      /* the response carries no context */
-    TW_RESPONSE_CONTINUED = 1, /* same trace-id: the callee continued the trace */
-    TW_RESPONSE_RESTARTED = 2  /* another trace-id: the callee restarted; link it */
-} tw_response_relation;
-
-/* Compare a response's context with the request's. *sampled_upgrade (may be
- * NULL) is set when the response is sampled and the request was not (a
- * deferred sampling decision). */
-tw_response_relation tw_response_classify(const tw_header_t *request, const tw_header_t *response,
-                                          int *sampled_upgrade);
-
 /* ---- Text validation (W3C grammars, spec 04 §4.2.5, §4.2.6) ---------- */
 
 /* tracestate: Level 2 keys, values, at most 32 members and 4096 octets;
  * empty members and spaces/tabs around commas allowed; keys unique. */
 TW_NODISCARD tw_status tw_tracestate_validate(const char *s, size_t len);
-/*
- * tracestate editing (spec 04 §4.2.5; the gateway and relay rules of spec 11
- * and 10 use these). Output is normalised: members joined by ',' with no
- * OWS and no empty members. Output buffers must not overlap the input.
- * out == NULL returns the length needed.
- */
+/* tracestate reading (spec 04 §4.2.5). Editing (put, truncate, filter) is
+ * in the relay add-on, tracewire_relay.h. */
 
 /* Iterate members: start with *pos = 0; returns 1 and sets key/value (views
  * into s), 0 at the end, or TW_E_TRACESTATE on a member without '='. Call it
@@ -402,26 +313,6 @@ TW_NODISCARD int tw_tracestate_next(const char *s, size_t len, size_t *pos, tw_t
 /* Look a key up. Returns 1 (value set), 0 (absent), or the validation error. */
 TW_NODISCARD int tw_tracestate_get(const char *s, size_t len, const char *key, size_t key_len,
                                    tw_text_t *value);
-/* Put key=value at the front, removing the key's old entry; past 32 members
- * the right-most go; past 4096 octets members are truncated as
- * tw_tracestate_truncate does, never the new one. An invalid input list is
- * discarded (the result is key=value alone). TW_E_TRACESTATE if key or value
- * is invalid. Returns the output length or a negative status.
- *
- *     char ts[TW_TRACESTATE_MAX_LEN];
- *     int n = tw_tracestate_put(ts, sizeof ts, h.tracestate.ptr, h.tracestate.len,
- *                               "tw", 2, "log:debug", 9);
- */
-TW_NODISCARD int tw_tracestate_put(char *out, size_t cap, const char *s, size_t len, const char *key,
-                                   size_t key_len, const char *value, size_t value_len);
-/* Keep whole members until the text fits `budget` octets: members over 128
- * octets are dropped first (right-most first), then members from the right
- * (W3C order). The input may be up to TW_HEADER_MAX_LEN octets (a joined
- * HTTP list being cut down); otherwise it must be valid. Returns the output
- * length or the input's validation error. */
-TW_NODISCARD int tw_tracestate_truncate(char *out, size_t cap, const char *s, size_t len,
-                                        size_t budget);
-
 /* baggage: W3C baggage list (keys are tokens, values baggage-octets with
  * percent-encoding kept), at most 64 members and 8192 octets. */
 TW_NODISCARD tw_status tw_baggage_validate(const char *s, size_t len);

@@ -12,6 +12,7 @@
  */
 
 #include "tracewire.h"
+#include "tracewire_relay.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -93,7 +94,7 @@ TW_NODISCARD int tw_b3_format(char *out, size_t cap, const tw_header_t *h, int d
 
 /* ---- Jaeger (spec 11 §11.6) ------------------------------------------- */
 
-#define TW_JAEGER_MAX_LEN 53 /* 32:16:0:ff */
+#define TW_JAEGER_MAX_LEN 54 /* 32:16:0:ff */
 
 /* Parse `uber-trace-id` ({trace}:{span}:{parent}:{flags}, ':' possibly
  * written %3A). Ids 1..32 / 1..16 hex of either case, left-padded; flags

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "tracewire.h"
+#include "tracewire_relay.h"
 
 /* ---- Reference predicates, written from the ABNF, not from the codec --- */
 

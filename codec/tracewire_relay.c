@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* tracewire_relay.c - add-on: tracestate editing, relay edits on bytes, frame budget, trust boundaries. */
+#include "tracewire_relay.h"
+
+#include <string.h>
+
+#include "tracewire_internal.h"
+
+/* ======================================================================
+ * tracestate editing (spec 04 §4.2.5, spec 10 §10.4)
+ * ====================================================================== */
+
+/* Length of member m's "key=value", OWS excluded. */
+static size_t ts_mlen(const char *s, size_t len, const tw__ts_table *t, size_t m)
+{
+    size_t e = (size_t)t->off[m] + t->klen[m] + 1;
+    while (e < len && s[e] != ',') e++;
+    while (s[e - 1] == ' ' || s[e - 1] == '\t') e--;
+    return e - t->off[m];
+}
+
+/* After the key comparisons are done, turn klen into "key=value" lengths. */
+static void ts_to_mlen(const char *s, size_t len, tw__ts_table *t)
+{
+    size_t m;
+    for (m = 0; m < t->n; m++) t->klen[m] = (uint16_t)ts_mlen(s, len, t, m);
+}
+
+/* W3C truncation (spec 04 §4.2.5): with t->klen holding member lengths, mark members to drop until the joined
+ * length fits the budget; members over 128 octets go first, right to left,
+ * then the rest right to left. `fixed` octets are already taken (a new first
+ * member). Returns the joined length of what is kept. */
+static size_t tw_ts_trim(const tw__ts_table *t, uint32_t *dropped, size_t fixed, size_t budget)
+{
+    size_t total = fixed, m, pass;
+    for (m = 0; m < t->n; m++)
+        if (!(*dropped >> m & 1u)) total += (size_t)t->klen[m] + (total ? 1u : 0u);
+    for (pass = 0; pass < 2 && total > budget; pass++) {
+        for (m = t->n; m-- > 0 && total > budget;) {
+            if ((*dropped >> m & 1u) || (pass == 0 && t->klen[m] <= 128)) continue;
+            *dropped |= (uint32_t)1 << m;
+            total -= (size_t)t->klen[m] + (total > t->klen[m] ? 1u : 0u);
+        }
+    }
+    return total;
+}
+
+/* Append the kept members, joined by ',', at out[start..]; out[0..start)
+ * is already written. */
+static int tw_ts_write(char *out, const char *s, const tw__ts_table *t, uint32_t dropped, size_t start)
+{
+    size_t m, o = start;
+    for (m = 0; m < t->n; m++) {
+        if (dropped >> m & 1u) continue;
+        if (o) out[o++] = ',';
+        memcpy(out + o, s + t->off[m], t->klen[m]);
+        o += t->klen[m];
+    }
+    return (int)o;
+}
+
+int tw_tracestate_truncate(char *out, size_t cap, const char *s, size_t len, size_t budget)
+{
+    tw__ts_table t;
+    uint32_t dropped = 0;
+    size_t total;
+    int st = tw__tracestate_split(s, len, &t, TW_HEADER_MAX_LEN);
+    if (st != TW_OK) return st;
+    ts_to_mlen(s, len, &t);
+    total = tw_ts_trim(&t, &dropped, 0, budget);
+    if (out == NULL) return (int)total;
+    if (cap < total) return TW_E_BUFFER;
+    return tw_ts_write(out, s, &t, dropped, 0);
+}
+
+/* Does key/value form a valid single member? */
+static int tw_ts_member_ok(const char *key, size_t klen, const char *val, size_t vlen)
+{
+    const uint8_t *k = (const uint8_t *)key, *v = (const uint8_t *)val;
+    size_t i;
+    if (klen == 0 || klen > 256 || vlen == 0 || vlen > 256) return 0;
+    if (!(tw__ctype[k[0]] & C_KEY0)) return 0;
+    for (i = 1; i < klen; i++)
+        if (!(tw__ctype[k[i]] & C_KEY)) return 0;
+    for (i = 0; i < vlen; i++)
+        if (!(tw__ctype[v[i]] & C_VAL)) return 0;
+    return (tw__ctype[v[vlen - 1]] & C_NBLK) != 0;
+}
+
+int tw_tracestate_put(char *out, size_t cap, const char *s, size_t len, const char *key, size_t key_len,
+                      const char *value, size_t value_len)
+{
+    tw__ts_table t;
+    uint32_t dropped = 0;
+    size_t m, kept, total, head = key_len + 1 + value_len;
+    int st;
+    if ((key == NULL && key_len) || (value == NULL && value_len)) return TW_E_ARG;
+    if (!tw_ts_member_ok(key, key_len, value, value_len)) return TW_E_TRACESTATE;
+    st = tw__tracestate_split(s, len, &t, TW_TRACESTATE_MAX_LEN);
+    if (st == TW_E_ARG) return st;
+    if (st != TW_OK) t.n = 0; /* an invalid list is discarded, not repaired */
+    /* the old entry for this key goes: the new one is written first */
+    kept = t.n;
+    for (m = 0; m < t.n; m++) {
+        if (t.klen[m] == key_len && memcmp(s + t.off[m], key, key_len) == 0) {
+            dropped |= (uint32_t)1 << m;
+            kept--;
+        }
+    }
+    ts_to_mlen(s, len, &t);
+    /* at most 32 members with the new one: evict from the right */
+    for (m = t.n; kept >= TW_TRACESTATE_MAX_MEMBERS && m-- > 0;) {
+        if (dropped >> m & 1u) continue;
+        dropped |= (uint32_t)1 << m;
+        kept--;
+    }
+    total = tw_ts_trim(&t, &dropped, head, TW_TRACESTATE_MAX_LEN);
+    if (out == NULL) return (int)total;
+    if (cap < total) return TW_E_BUFFER;
+    memcpy(out, key, key_len);
+    out[key_len] = '=';
+    memcpy(out + key_len + 1, value, value_len);
+    return tw_ts_write(out, s, &t, dropped, head);
+}
+
+/* Bounded writer for tw_relay_edit: counts when out is NULL. */
+typedef struct {
+    uint8_t *out;
+    size_t cap, len;
+    int overflow;
+} tw_sink;
+
+static void tw_sink_put(tw_sink *k, const void *p, size_t n)
+{
+    if (k->out != NULL && !k->overflow) {
+        if (k->cap - k->len < n) k->overflow = 1;
+        else memcpy(k->out + k->len, p, n);
+    }
+    k->len += n;
+}
+
+static void tw_sink_varint(tw_sink *k, uint64_t v)
+{
+    uint8_t b[TW_VARINT_MAX_LEN];
+    tw_sink_put(k, b, (size_t)(tw__write_varint(b, v) - b));
+}
+
+/* The edited flags field (tag 0x18), or nothing when the value is 0. */
+static void tw_edit_flags(tw_sink *k, uint8_t flags)
+{
+    if (flags == 0) return;
+    tw_sink_varint(k, 0x18);
+    tw_sink_varint(k, flags);
+}
+
+/* The edited tracestate field: the relay's member put at the front. */
+static int tw_edit_tracestate(tw_sink *k, const uint8_t *msg, const tw__field *old, const tw_relay_edit_t *e)
+{
+    const char *s = old ? (const char *)msg + old->payload : NULL;
+    size_t slen = old ? old->end - old->payload : 0;
+    int n = tw_tracestate_put(NULL, 0, s, slen, e->ts_key, e->ts_key_len, e->ts_value, e->ts_value_len);
+    if (n < 0) return n;
+    tw_sink_varint(k, 0x2A);
+    tw_sink_varint(k, (uint64_t)n);
+    if (k->out != NULL && !k->overflow && k->cap - k->len >= (size_t)n) {
+        n = tw_tracestate_put((char *)k->out + k->len, (size_t)n, s, slen, e->ts_key, e->ts_key_len, e->ts_value,
+                              e->ts_value_len);
+        if (n < 0) return n;
+    } else if (k->out != NULL) {
+        k->overflow = 1;
+    }
+    k->len += (size_t)n;
+    return TW_OK;
+}
+
+int tw_relay_edit(uint8_t *out, size_t cap, const uint8_t *in, size_t len, const tw_relay_edit_t *e)
+{
+    tw__field last[7], f;
+    const uint8_t *p, *end;
+    tw_sink k;
+    uint64_t old_flags = 0;
+    uint8_t flags;
+    int have[7] = {0, 0, 0, 0, 0, 0, 0}, st, edit_flags, edit_ts, flags_done = 0, ts_done = 0;
+    unsigned fnum;
+
+    if (e == NULL || (in == NULL && len != 0)) return TW_E_ARG;
+    if (len > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
+    /* pass 1: the last occurrence of every known field */
+    p = in;
+    end = in + len;
+    while (p < end) {
+        st = tw__next_field(in, &p, end, &f);
+        if (st != TW_OK) return st;
+        if (f.field <= 6) {
+            if (f.wire_type != (f.field == 3 ? 0u : 2u)) return TW_E_WIRE_TYPE;
+            last[f.field] = f;
+            have[f.field] = 1;
+        }
+    }
+    if (have[3]) {
+        const uint8_t *q = in + last[3].payload;
+        int minimal = 1;
+        st = tw__read_varint(&q, in + last[3].end, &old_flags, &minimal);
+        if (st != TW_OK) return st;
+        if (old_flags > 0xFFu) return TW_E_FLAGS;
+    }
+    flags = (uint8_t)((old_flags | e->flags_set) & (uint8_t)~e->flags_clear);
+    if (((flags ^ old_flags) & TW_FLAG_SAMPLED) && e->span_id == NULL) return TW_E_ARG;
+    if ((e->span_id || e->flags_set || e->ts_key) && !(have[1] && have[2])) return TW_E_CONTEXT;
+    if (e->span_id && last[2].end - last[2].payload != TW_SPAN_ID_LEN) return TW_E_CONTEXT;
+    edit_flags = flags != old_flags;
+    edit_ts = e->ts_key != NULL;
+
+    /* pass 2: copy, replacing last occurrences and inserting what was absent */
+    k.out = out;
+    k.cap = cap;
+    k.len = 0;
+    k.overflow = 0;
+    p = in;
+    while (p < end) {
+        (void)tw__next_field(in, &p, end, &f); /* pass 1 read it all */
+        fnum = f.field;
+        if (fnum <= 6 && last[fnum].start != f.start &&
+            ((fnum == 3 && edit_flags) || (fnum == 5 && edit_ts) || (fnum == 2 && e->span_id)))
+            continue; /* an earlier occurrence of an edited field */
+        if (fnum == 2 && e->span_id) {
+            tw_sink_put(&k, in + f.start, f.payload - f.start);
+            tw_sink_put(&k, e->span_id, TW_SPAN_ID_LEN);
+        } else if (fnum == 3 && edit_flags) {
+            tw_edit_flags(&k, flags);
+            flags_done = 1;
+        } else if (fnum == 5 && edit_ts) {
+            st = tw_edit_tracestate(&k, in, &f, e);
+            if (st != TW_OK) return st;
+            ts_done = 1;
+        } else {
+            tw_sink_put(&k, in + f.start, f.end - f.start);
+        }
+        /* insert an absent field right after the field before it in canonical order */
+        if (edit_flags && !have[3] && !flags_done && fnum == 2 && f.start == last[2].start) {
+            tw_edit_flags(&k, flags);
+            flags_done = 1;
+        }
+        if (edit_ts && !have[5] && !ts_done && fnum <= 4 && f.start == last[have[4] ? 4 : have[3] ? 3 : 2].start) {
+            st = tw_edit_tracestate(&k, in, NULL, e);
+            if (st != TW_OK) return st;
+            ts_done = 1;
+        }
+    }
+    if (k.overflow) return TW_E_BUFFER;
+    if (k.len > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
+    return (int)k.len;
+}
+
+/* ======================================================================
+ * Frame budget (spec 10 §10.6)
+ * ====================================================================== */
+
+/* Encoded size of a length-delimited field with a one-byte tag. */
+static size_t tw_ld_size(size_t n)
+{
+    return n ? 1 + tw__varint_len(n) + n : 0;
+}
+
+/* End of the first m members of a (valid) baggage text, OWS excluded. */
+static size_t tw_baggage_prefix(const char *s, size_t len, size_t m)
+{
+    size_t i = 0, end = 0, seen = 0;
+    while (i < len && seen < m) {
+        size_t j = i;
+        while (j < len && s[j] != ',') j++;
+        end = j;
+        while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t')) end--;
+        seen++;
+        i = j + 1;
+    }
+    return end;
+}
+
+static size_t tw_baggage_members(const char *s, size_t len)
+{
+    size_t i, n = len ? 1 : 0;
+    for (i = 0; i < len; i++) n += s[i] == ',';
+    return n;
+}
+
+/* Kept tracestate length for a dropped-member mask (members joined by ','). */
+static size_t tw_ts_kept_len(const uint16_t *mlen, size_t n, uint32_t dropped)
+{
+    size_t m, total = 0;
+    for (m = 0; m < n; m++)
+        if (!(dropped >> m & 1u)) total += mlen[m] + (total ? 1u : 0u);
+    return total;
+}
+
+int tw_header_encode_budget(uint8_t *out, size_t cap, const tw_header_t *h, size_t budget, unsigned *dropped)
+{
+    uint16_t mlen[TW_TRACESTATE_MAX_MEMBERS];
+    size_t nts = 0, ts_len, bg_len, bg_members, n_unknown, fixed, total, i, pos;
+    uint32_t ts_drop = 0;
+    unsigned what = 0;
+    int ctx, cid, st;
+    tw_text_t k, v;
+    tw_sink sink;
+
+    if (dropped) *dropped = 0;
+    st = tw_header_validate(h);
+    if (st != TW_OK) return st;
+    ctx = (h->present & TW_HAS_CONTEXT) != 0;
+    cid = (h->present & TW_HAS_CORRELATION_ID) != 0;
+    /* member lengths of the tracestate, for the W3C truncation order */
+    pos = 0;
+    while (tw_tracestate_next(h->tracestate.ptr, h->tracestate.len, &pos, &k, &v) == 1 &&
+           nts < TW_TRACESTATE_MAX_MEMBERS)
+        mlen[nts++] = (uint16_t)(k.len + 1 + v.len);
+    ts_len = tw_ts_kept_len(mlen, nts, 0);
+    bg_len = h->baggage.len;
+    bg_members = tw_baggage_members(h->baggage.ptr, h->baggage.len);
+    n_unknown = h->n_unknown;
+
+#define TW_BUDGET_SIZE()                                                                                   \
+    (fixed = (ctx ? 28u + (h->trace_flags ? 1u + tw__varint_len(h->trace_flags) : 0u) : 0u) +              \
+             (cid ? 18u : 0u),                                                                             \
+     total = fixed + tw_ld_size(ts_len) + tw_ld_size(bg_len),                                              \
+     total)
+    {
+        size_t unk = 0;
+        for (i = 0; i < n_unknown; i++) unk += h->unknown[i].len;
+        /* 1. baggage members from the right */
+        while (TW_BUDGET_SIZE() + unk > budget && bg_members > 0) {
+            bg_members--;
+            bg_len = tw_baggage_prefix(h->baggage.ptr, h->baggage.len, bg_members);
+            what |= TW_BUDGET_DROPPED_BAGGAGE;
+        }
+        /* 2. tracestate: over 128 octets first (from the right), then from the right */
+        for (i = 0; i < 2; i++) {
+            size_t m = nts;
+            while (TW_BUDGET_SIZE() + unk > budget && m-- > 0) {
+                if ((ts_drop >> m & 1u) || (i == 0 && mlen[m] <= 128)) continue;
+                ts_drop |= (uint32_t)1 << m;
+                ts_len = tw_ts_kept_len(mlen, nts, ts_drop);
+                what |= TW_BUDGET_DROPPED_TRACESTATE;
+            }
+        }
+        /* 3. unknown fields from the right */
+        while (TW_BUDGET_SIZE() + unk > budget && n_unknown > 0) {
+            unk -= h->unknown[--n_unknown].len;
+            what |= TW_BUDGET_DROPPED_UNKNOWN;
+        }
+        /* 4. the trace context, 5. the correlation-id */
+        if (TW_BUDGET_SIZE() + unk > budget && ctx) {
+            ctx = 0;
+            what |= TW_BUDGET_DROPPED_CONTEXT;
+        }
+        if (TW_BUDGET_SIZE() + unk > budget && cid) {
+            cid = 0;
+            what |= TW_BUDGET_DROPPED_CORRELATION_ID;
+        }
+        total = TW_BUDGET_SIZE() + unk;
+    }
+#undef TW_BUDGET_SIZE
+    if (dropped) *dropped = what;
+    if (out == NULL) return (int)total;
+    if (cap < total) return TW_E_BUFFER;
+
+    sink.out = out;
+    sink.cap = cap;
+    sink.len = 0;
+    sink.overflow = 0;
+    if (ctx) {
+        tw_sink_varint(&sink, 0x0A);
+        tw_sink_varint(&sink, TW_TRACE_ID_LEN);
+        tw_sink_put(&sink, h->trace_id, TW_TRACE_ID_LEN);
+        tw_sink_varint(&sink, 0x12);
+        tw_sink_varint(&sink, TW_SPAN_ID_LEN);
+        tw_sink_put(&sink, h->span_id, TW_SPAN_ID_LEN);
+        tw_edit_flags(&sink, h->trace_flags);
+    }
+    if (cid) {
+        tw_sink_varint(&sink, 0x22);
+        tw_sink_varint(&sink, TW_CORRELATION_ID_LEN);
+        tw_sink_put(&sink, h->correlation_id, TW_CORRELATION_ID_LEN);
+    }
+    if (ts_len) {
+        size_t m = 0, first = 1;
+        tw_sink_varint(&sink, 0x2A);
+        tw_sink_varint(&sink, ts_len);
+        pos = 0;
+        while (tw_tracestate_next(h->tracestate.ptr, h->tracestate.len, &pos, &k, &v) == 1) {
+            if (!(ts_drop >> m++ & 1u)) {
+                if (!first) tw_sink_put(&sink, ",", 1);
+                tw_sink_put(&sink, k.ptr, k.len + 1 + v.len); /* key '=' value are contiguous */
+                first = 0;
+            }
+        }
+    }
+    if (bg_len) {
+        tw_sink_varint(&sink, 0x32);
+        tw_sink_varint(&sink, bg_len);
+        tw_sink_put(&sink, h->baggage.ptr, bg_len);
+    }
+    for (i = 0; i < n_unknown; i++) tw_sink_put(&sink, h->unknown[i].ptr, h->unknown[i].len);
+    return sink.overflow ? TW_E_BUFFER : (int)sink.len;
+}
+
+/* ======================================================================
+ * Trust boundaries (spec 10 §10.7) and the response direction (§10.10)
+ * ====================================================================== */
+
+tw_status tw_trust_restart(tw_header_t *h, tw_link_t *link, int sampled, tw_random_fn rnd, void *ctx)
+{
+    uint8_t tid[TW_TRACE_ID_LEN], sid[TW_SPAN_ID_LEN];
+    tw_status st;
+    if (h == NULL || link == NULL) return TW_E_ARG;
+    st = tw_trace_id_generate(tid, rnd, ctx);
+    if (st != TW_OK) return st;
+    st = tw_span_id_generate(sid, rnd, ctx);
+    if (st != TW_OK) return st;
+    memset(link, 0, sizeof *link);
+    if (h->present & TW_HAS_CONTEXT) {
+        memcpy(link->trace_id, h->trace_id, TW_TRACE_ID_LEN);
+        memcpy(link->span_id, h->span_id, TW_SPAN_ID_LEN);
+        link->trace_flags = h->trace_flags;
+        link->valid = 1;
+    }
+    memcpy(h->trace_id, tid, TW_TRACE_ID_LEN);
+    memcpy(h->span_id, sid, TW_SPAN_ID_LEN);
+    h->trace_flags = (uint8_t)(TW_FLAG_RANDOM | (sampled ? TW_FLAG_SAMPLED : 0u));
+    h->present |= TW_HAS_CONTEXT;
+    h->tracestate.ptr = NULL;
+    h->tracestate.len = 0;
+    h->n_unknown = 0;
+    return TW_OK;
+}
+
+int tw_tracestate_filter(char *out, size_t cap, const char *s, size_t len, const tw_text_t *allow, size_t n)
+{
+    size_t pos = 0, o = 0, a;
+    tw_text_t k, v;
+    int st;
+    if ((allow == NULL && n != 0) || (s == NULL && len != 0)) return TW_E_ARG;
+    st = tw_tracestate_validate(s, len);
+    if (st != TW_OK) return st;
+    while (tw_tracestate_next(s, len, &pos, &k, &v) == 1) {
+        size_t mlen = k.len + 1 + v.len;
+        for (a = 0; a < n; a++)
+            if (allow[a].len == k.len && memcmp(allow[a].ptr, k.ptr, k.len) == 0) break;
+        if (a == n) continue;
+        if (out != NULL) {
+            if (cap - o < mlen + (o ? 1u : 0u)) return TW_E_BUFFER;
+            if (o) out[o] = ',';
+            memcpy(out + o + (o ? 1u : 0u), k.ptr, mlen);
+        }
+        o += mlen + (o ? 1u : 0u);
+    }
+    return (int)o;
+}
+
+tw_response_relation tw_response_classify(const tw_header_t *request, const tw_header_t *response,
+                                          int *sampled_upgrade)
+{
+    int req_ctx = request != NULL && (request->present & TW_HAS_CONTEXT);
+    if (sampled_upgrade) *sampled_upgrade = 0;
+    if (response == NULL || !(response->present & TW_HAS_CONTEXT)) return TW_RESPONSE_NONE;
+    if (sampled_upgrade)
+        *sampled_upgrade = (response->trace_flags & TW_FLAG_SAMPLED) &&
+                           !(req_ctx && (request->trace_flags & TW_FLAG_SAMPLED));
+    if (req_ctx && memcmp(request->trace_id, response->trace_id, TW_TRACE_ID_LEN) == 0) return TW_RESPONSE_CONTINUED;
+    return TW_RESPONSE_RESTARTED;
+}
