@@ -24,10 +24,11 @@ GEN       := $(B)/gen
 PROTO     := schema/tracewire/v1/trace_header.proto
 VECTORS   := conformance/vectors
 
-# Tier 1 (tracewire.{h,c}) and tier 2 (tracewire_gateway.{h,c}): codec/README.md.
-CODEC_SRC := codec/tracewire.c codec/tracewire_gateway.c
-CODEC_HDR := codec/tracewire.h codec/tracewire_gateway.h
-CODEC_OBJ := $(B)/tracewire.o $(B)/tracewire_gateway.o
+# Tier 1 (tracewire.{h,c}) and the add-ons (relay, gateway): codec/README.md.
+CODEC_SRC := codec/tracewire.c codec/tracewire_relay.c codec/tracewire_gateway.c
+CODEC_HDR := codec/tracewire.h codec/tracewire_relay.h codec/tracewire_gateway.h codec/tracewire_internal.h
+CODEC_PUB := codec/tracewire.h codec/tracewire_relay.h codec/tracewire_gateway.h
+CODEC_OBJ := $(B)/tracewire.o $(B)/tracewire_relay.o $(B)/tracewire_gateway.o
 TEST_INC  := -Icodec -Itools -Itests
 
 demo: deps
@@ -141,12 +142,13 @@ codec-symbols: $(CODEC_OBJ)
 # Freestanding build: no OS random source, no hosted headers beyond the three.
 freestanding: | $(B)
 	$(CC) $(TW_WARN) -O2 -ffreestanding -DTW_NO_OS_RANDOM -c codec/tracewire.c -o $(B)/freestanding.o
+	$(CC) $(TW_WARN) -O2 -ffreestanding -DTW_NO_OS_RANDOM -c codec/tracewire_relay.c -o $(B)/freestanding-relay.o
 	$(CC) $(TW_WARN) -O2 -ffreestanding -DTW_NO_OS_RANDOM -c codec/tracewire_gateway.c -o $(B)/freestanding-gw.o
 	@if nm -u $(B)/freestanding.o | grep -vEw 'memcpy|memset|memcmp'; then \
 	    echo "freestanding: tier 1 needs more than memcpy/memset/memcmp" >&2; exit 1; fi
-	@if nm -u $(B)/freestanding-gw.o | grep -vEw 'memcpy|memset|memcmp|strlen|tw_[a-z0-9_]+'; then \
-	    echo "freestanding: tier 2 needs more than tier 1 and <string.h>" >&2; exit 1; fi
-	@echo "freestanding: tier 1 needs only memcpy/memset/memcmp; tier 2 adds strlen and tier 1"
+	@if nm -u $(B)/freestanding-relay.o $(B)/freestanding-gw.o | grep -v ':$$' | grep -vEw 'memcpy|memset|memcmp|strlen|tw_[a-z0-9_]+' | grep .; then \
+	    echo "freestanding: the add-ons need more than tier 1 and <string.h>" >&2; exit 1; fi
+	@echo "freestanding: tier 1 needs only memcpy/memset/memcmp; the add-ons add strlen and tier 1"
 
 # Each folder that owns targets keeps them in its own fragment and appends
 # to CHECK_TARGETS (run by `make check`) or TEST_TARGETS (run by `make test`).
@@ -166,12 +168,13 @@ test: check
 install: all
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR)
 	install -m 644 $(B)/libtracewire.a $(DESTDIR)$(LIBDIR)/
-	install -m 644 $(CODEC_HDR) $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(CODEC_PUB) $(DESTDIR)$(INCLUDEDIR)/
 	$(PC_SUBST) > $(DESTDIR)$(LIBDIR)/pkgconfig/tracewire.pc && chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/tracewire.pc
 	install -m 755 $(B)/tracewire $(DESTDIR)$(BINDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libtracewire.a $(DESTDIR)$(INCLUDEDIR)/tracewire.h $(DESTDIR)$(INCLUDEDIR)/tracewire_gateway.h \
+	      $(DESTDIR)$(INCLUDEDIR)/tracewire_relay.h \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/tracewire.pc $(DESTDIR)$(BINDIR)/tracewire
 
 # Install into a scratch prefix, build a program against it with pkg-config, run it, uninstall.

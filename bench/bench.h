@@ -24,7 +24,7 @@ typedef struct bench_op {
     const char *impl;  /* "floor", "tracewire", "nanopb-lean", "protobuf-c" */
     int (*run)(void);
     int (*check)(void);
-    size_t bytes; /* bytes read or written by one call, for per-byte figures */
+    const size_t *bytes; /* bytes read or written by one call (NULL: none) */
 } bench_op_t;
 
 extern const bench_op_t bench_ops[];
@@ -46,6 +46,7 @@ typedef struct bench_inputs {
     size_t baggage_len;
     const char *traceparent; /* the same context as W3C text, 55 octets */
     size_t traceparent_len;
+    size_t traceparent_tracestate_len; /* both texts together */
     /* canonical encodings, made by tracewire and cross-checked by every peer */
     uint8_t minimal[BENCH_MAX_MSG]; /* trace-id, span-id, flags 01: 30 bytes */
     size_t minimal_len;

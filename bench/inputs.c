@@ -41,6 +41,7 @@ int bench_inputs_init(void)
     in->baggage_len = sizeof BAGGAGE - 1;
     in->traceparent = TRACEPARENT;
     in->traceparent_len = sizeof TRACEPARENT - 1;
+    in->traceparent_tracestate_len = in->traceparent_len + in->tracestate_len;
 
     memset(&h, 0, sizeof h);
     memcpy(h.trace_id, in->trace_id, sizeof h.trace_id);

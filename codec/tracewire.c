@@ -1032,6 +1032,7 @@ static TW_NOINLINE tw_status tw_relay_scan_span_id(uint8_t *msg, size_t len, con
     size_t at = 0;
     int found = 0;
     if (msg == NULL || span_id == NULL) return TW_E_ARG;
+    if (tw_all_zero(span_id, TW_SPAN_ID_LEN)) return TW_E_ZERO_ID;
     if (len > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
     p = msg;
     end = msg + len;
@@ -1052,8 +1053,9 @@ static TW_NOINLINE tw_status tw_relay_scan_span_id(uint8_t *msg, size_t len, con
 
 tw_status tw_relay_set_span_id(uint8_t *msg, size_t len, const uint8_t span_id[TW_SPAN_ID_LEN])
 {
-    /* O(1): the canonical minimal header holds exactly one span_id, at 20 */
-    if (msg != NULL && span_id != NULL &&
+    /* O(1): the canonical minimal header holds exactly one span_id, at 20.
+     * The new span-id is checked first (spec 10 §10.4.1 step 1). */
+    if (msg != NULL && span_id != NULL && !tw_all_zero(span_id, TW_SPAN_ID_LEN) &&
         (len == TW_HEADER_MINIMAL_LEN - 2 || (len == TW_HEADER_MINIMAL_LEN && msg[28] == 0x18 && msg[29] < 0x80)) &&
         tw_is_minimal_layout(msg)) {
         memcpy(msg + 20, span_id, TW_SPAN_ID_LEN);

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "tracewire_internal.h"
+
 /* ======================================================================
  * Small helpers
  * ====================================================================== */
@@ -132,12 +134,23 @@ static int gw_hex_lower(uint8_t *out, const char *s, size_t n)
     return bad > 0xFFu ? -1 : 0;
 }
 
+/* "00" to "ff": two characters a byte, copied at once. */
+static const char gw_hexpairs[513] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 static char *gw_put_hex(char *o, const uint8_t *b, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) {
-        *o++ = gw_hex[b[i] >> 4];
-        *o++ = gw_hex[b[i] & 15];
+        memcpy(o, gw_hexpairs + 2 * b[i], 2);
+        o += 2;
     }
     return o;
 }
@@ -218,6 +231,7 @@ int tw_traceparent_format(char out[TW_TRACEPARENT_LEN], const tw_header_t *h)
     char *o = out;
     if (out == NULL || h == NULL) return TW_E_ARG;
     if (!(h->present & TW_HAS_CONTEXT)) return TW_E_CONTEXT;
+    if (gw_all_zero(h->trace_id, 16) || gw_all_zero(h->span_id, 8)) return TW_E_ZERO_ID;
     *o++ = '0';
     *o++ = '0';
     *o++ = '-';
@@ -362,6 +376,11 @@ int tw_baggage_sanitize(char *out, size_t cap, const char *s, size_t len, size_t
     size_t i = 0, kept = 0, drop = 0;
     int full = 0;
     if (s == NULL && len != 0) return TW_E_ARG;
+    if (tw_baggage_validate(s, len) == TW_OK) { /* valid: the text itself (spec 11 §11.3.1 step 1) */
+        if (dropped) *dropped = 0;
+        gw_emit(&k, s, len);
+        return gw_done(&k);
+    }
     while (i < len) {
         size_t j = i, m0, mend;
         while (j < len && s[j] != ',') j++;
@@ -395,6 +414,7 @@ int tw_baggage_filter(char *out, size_t cap, const char *s, size_t len, const tw
     tw_text_t key, value, props;
     tw_status st;
     if ((allow == NULL && n != 0) || (s == NULL && len != 0)) return TW_E_ARG;
+    if (len == 0) return 0; /* no baggage: nothing to keep */
     st = tw_baggage_validate(s, len);
     if (st != TW_OK) return st;
     while (tw_baggage_next(s, len, &pos, &key, &value, &props) == 1) {
@@ -448,18 +468,19 @@ tw_status tw_b3_parse(tw_header_t *h, tw_b3_sampling *sampling, const char *s, s
     if (tlen == len || len - tlen - 1 < 16) return TW_E_B3;
     if (gw_b3_ids(tid, sid, s, tlen, s + tlen + 1, 16)) return TW_E_B3;
     p = tlen + 17;
-    if (p < len) { /* -{sampling}[-{parent}] */
+    if (p < len && s[p] == '-' && len - p - 1 == 16) { /* -{parent} without a decision */
+        p = len - 17;
+    } else if (p < len) { /* -{sampling}[-{parent}] */
         if (s[p] != '-' || p + 2 > len) return TW_E_B3;
         if (s[p + 1] == '0') smp = TW_B3_DENY;
         else if (s[p + 1] == '1') smp = TW_B3_ACCEPT;
         else if (s[p + 1] == 'd') smp = TW_B3_DEBUG;
         else return TW_E_B3;
         p += 2;
-        if (p < len) {
-            if (s[p] != '-' || len - p - 1 != 16 || gw_hex_padded(parent, 8, s + p + 1, 16, 1) ||
-                gw_all_zero(parent, 8))
-                return TW_E_B3;
-        }
+    }
+    if (p < len) { /* the parent: validated, never used */
+        if (s[p] != '-' || len - p - 1 != 16 || gw_hex_padded(parent, 8, s + p + 1, 16, 1) || gw_all_zero(parent, 8))
+            return TW_E_B3;
     }
     gw_set_context(h, tid, sid, gw_b3_flags(smp));
     *sampling = smp;
@@ -587,6 +608,78 @@ int tw_jaeger_format(char *out, size_t cap, const tw_header_t *h, int debug)
     return TW_JAEGER_MAX_LEN;
 }
 
+/* Does raw hold a '%' not followed by two hex digits? */
+static int gw_bad_escape(const char *raw, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if (raw[i] == '%' && (i + 2 >= len || gw_hexval(raw[i + 1], 1) < 0 || gw_hexval(raw[i + 2], 1) < 0)) return 1;
+    return 0;
+}
+
+int tw_jaeger_baggage_member(char *out, size_t cap, const char *name, size_t name_len, const char *value, size_t value_len)
+{
+    static const char HEX[16] = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+    gw_sink k = {out, cap, 0, 0};
+    size_t i;
+    int raw;
+    if ((name == NULL && name_len) || (value == NULL && value_len)) return TW_E_ARG;
+    if (name_len <= 8) return 0;
+    for (i = 8; i < name_len; i++) { /* the key: a token, written in lower case */
+        char c = name[i];
+        if (!(tw__ctype[(unsigned char)c] & C_TOK)) return 0;
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        gw_emit(&k, &c, 1);
+    }
+    gw_emit(&k, "=", 1);
+    raw = gw_bad_escape(value, value_len);
+    for (i = 0; i < value_len;) { /* form-decode (unless raw), then encode as baggage */
+        unsigned c = (unsigned char)value[i];
+        if (!raw && c == '+') {
+            c = ' ';
+            i++;
+        } else if (!raw && c == '%') {
+            c = gw_pct_byte(value, value_len, &i);
+        } else {
+            i++;
+        }
+        if (c != '%' && gw_is_baggage_octet((unsigned char)c)) {
+            char ch = (char)c;
+            gw_emit(&k, &ch, 1);
+        } else {
+            char e[3];
+            e[0] = '%';
+            e[1] = HEX[c >> 4];
+            e[2] = HEX[c & 15];
+            gw_emit(&k, e, 3);
+        }
+    }
+    return gw_done(&k);
+}
+
+int tw_jaeger_baggage_value(char *out, size_t cap, const char *raw, size_t len)
+{
+    static const char HEX[16] = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+    gw_sink k = {out, cap, 0, 0};
+    size_t i = 0;
+    if (raw == NULL && len != 0) return TW_E_ARG;
+    while (i < len) {
+        unsigned c = gw_pct_byte(raw, len, &i);
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+            c == '_' || c == '~') {
+            char ch = (char)c;
+            gw_emit(&k, &ch, 1);
+        } else {
+            char e[3];
+            e[0] = '%';
+            e[1] = HEX[c >> 4];
+            e[2] = HEX[c & 15];
+            gw_emit(&k, e, 3);
+        }
+    }
+    return gw_done(&k);
+}
+
 /* ======================================================================
  * grpc-trace-bin and base64 (spec 11 §11.7)
  * ====================================================================== */
@@ -640,13 +733,15 @@ static int gw_b64val(char ch)
 
 int tw_base64_decode(uint8_t *out, size_t cap, const char *s, size_t len)
 {
-    size_t i, n = 0, need;
+    size_t i, n = 0, need, pad = 0;
     uint32_t acc = 0;
     unsigned bits = 0;
     if (s == NULL && len != 0) return TW_E_ARG;
-    if (len % 4 == 0 && len >= 1 && s[len - 1] == '=') len--;
-    if (len % 4 == 3 && len >= 1 && s[len - 1] == '=') len--; /* "xx==" */
-    if (len % 4 == 1) return TW_E_BASE64;
+    /* padding, when present, completes the last group of four exactly */
+    while (pad < 2 && len > pad && s[len - 1 - pad] == '=') pad++;
+    if (pad && ((len % 4) != 0 || (len - pad) % 4 == 1)) return TW_E_BASE64;
+    len -= pad;
+    if (len % 4 == 1 || (pad && 4 - len % 4 != pad)) return TW_E_BASE64;
     need = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
     if (need > 0x7FFFFFFFu) return TW_E_TOO_LONG;
     if (out != NULL && cap < need) return TW_E_BUFFER;
@@ -661,6 +756,7 @@ int tw_base64_decode(uint8_t *out, size_t cap, const char *s, size_t len)
             n++;
         }
     }
+    if (acc & ((1u << bits) - 1u)) return TW_E_BASE64; /* bits beyond the data must be zero */
     return (int)n;
 }
 
@@ -673,7 +769,7 @@ int tw_base64_encode(char *out, size_t cap, const uint8_t *b, size_t len)
     size_t i, o = 0, need;
     if (b == NULL && len != 0) return TW_E_ARG;
     if (len > 0x5FFFFFFFu) return TW_E_TOO_LONG;
-    need = (len + 2) / 3 * 4;
+    need = len / 3 * 4 + (len % 3 ? len % 3 + 1 : 0); /* unpadded, as gRPC emits */
     if (out == NULL) return (int)need;
     if (cap < need) return TW_E_BUFFER;
     for (i = 0; i < len; i += 3) {
@@ -682,8 +778,8 @@ int tw_base64_encode(char *out, size_t cap, const uint8_t *b, size_t len)
         if (i + 2 < len) v |= b[i + 2];
         out[o++] = A[v >> 18 & 63];
         out[o++] = A[v >> 12 & 63];
-        out[o++] = i + 1 < len ? A[v >> 6 & 63] : '=';
-        out[o++] = i + 2 < len ? A[v & 63] : '=';
+        if (i + 1 < len) out[o++] = A[v >> 6 & 63];
+        if (i + 2 < len) out[o++] = A[v & 63];
     }
     return (int)o;
 }
@@ -859,7 +955,8 @@ static long gw_json_str(gw_json *j, char *out, size_t cap)
     return overflow ? -2 : (long)n;
 }
 
-/* Skip any JSON value; containers nest at most 32 deep (a bit each). */
+/* Skip any JSON value inside the outer object; containers nest at most 31
+ * more levels (a bit each), so the whole text nests at most 32 deep. */
 static int gw_json_skip(gw_json *j)
 {
     uint32_t stack = 0; /* bit d: 1 = object, 0 = array */
@@ -870,7 +967,7 @@ static int gw_json_skip(gw_json *j)
         if (j->i >= j->len) return -1;
         c = j->s[j->i];
         if (c == '{' || c == '[') {
-            if (depth == 32) return -1;
+            if (depth == 31) return -1; /* the outer object is depth 1 of at most 32 */
             stack = (stack << 1) | (c == '{');
             depth++;
             j->i++;
@@ -969,7 +1066,7 @@ tw_status tw_json_parse(tw_header_t *h, char *scratch, size_t scratch_cap, const
 {
     gw_json j;
     char key[32], val[40];
-    unsigned seen = 0;
+    unsigned seen = 0, appeared = 0; /* keys with a value; keys written at all */
     size_t used = 0;
     uint8_t flags = 0;
     tw_status field_err = TW_OK; /* reported only if the JSON itself is well formed */
@@ -996,9 +1093,13 @@ tw_status tw_json_parse(tw_header_t *h, char *scratch, size_t scratch_cap, const
             if (j.i >= j.len || s[j.i] != ':') return TW_E_JSON;
             j.i++;
             gw_ws(&j);
-            if (which != GW_K_OTHER && (seen & (1u << which)) && field_err == TW_OK) field_err = TW_E_JSON_FIELD;
-            if (which != GW_K_OTHER) seen |= 1u << which;
-            if (which == GW_K_OTHER || j.i >= j.len || s[j.i] != '"') {
+            if (which != GW_K_OTHER) { /* one of the six keys twice: invalid, even as null */
+                if ((appeared >> which) & 1u && field_err == TW_OK) field_err = TW_E_JSON_FIELD;
+                appeared |= 1u << which;
+            }
+            if (which != GW_K_OTHER && j.len - j.i >= 4 && memcmp(s + j.i, "null", 4) == 0) {
+                j.i += 4; /* null: absent */
+            } else if (which == GW_K_OTHER || j.i >= j.len || s[j.i] != '"') {
                 if (which != GW_K_OTHER && field_err == TW_OK) field_err = TW_E_JSON_FIELD;
                 if (gw_json_skip(&j)) return TW_E_JSON;
             } else if (which == GW_K_TS || which == GW_K_BG) {
@@ -1006,6 +1107,8 @@ tw_status tw_json_parse(tw_header_t *h, char *scratch, size_t scratch_cap, const
                 if (vn == -1) return TW_E_JSON;
                 if (vn == -2) {
                     if (field_err == TW_OK) field_err = TW_E_BUFFER;
+                } else if ((size_t)vn > (which == GW_K_TS ? TW_TRACESTATE_MAX_LEN : TW_BAGGAGE_MAX_LEN)) {
+                    if (field_err == TW_OK) field_err = TW_E_TOO_LONG;
                 } else {
                     tw_text_t *t = which == GW_K_TS ? &h->tracestate : &h->baggage;
                     t->ptr = vn ? scratch + used : NULL;
@@ -1016,8 +1119,11 @@ tw_status tw_json_parse(tw_header_t *h, char *scratch, size_t scratch_cap, const
                 tw_status st;
                 vn = gw_json_str(&j, val, sizeof val);
                 if (vn == -1) return TW_E_JSON;
-                st = gw_json_field(h, &flags, which, val, vn); /* -2: too long to be valid */
-                if (st != TW_OK && field_err == TW_OK) field_err = st;
+                if (vn != 0) { /* "": absent */
+                    st = gw_json_field(h, &flags, which, val, vn); /* -2: too long to be valid */
+                    if (st != TW_OK && field_err == TW_OK) field_err = st;
+                    seen |= 1u << which;
+                }
             }
             gw_ws(&j);
             if (j.i >= j.len) return TW_E_JSON;
@@ -1064,34 +1170,71 @@ tw_status tw_json_parse(tw_header_t *h, char *scratch, size_t scratch_cap, const
  * Consistent probability sampling (spec 11 §11.9)
  * ====================================================================== */
 
+/* Is v the value grammar of §11.9.1 with unique keys? ot-entry = key ":" val,
+ * key = lcalpha *(lcalpha / DIGIT), val = *(ALPHA / DIGIT / "." / "_" / "-"). */
+static int gw_ot_value_ok(const char *v, size_t n)
+{
+    size_t i = 0;
+    while (i <= n) {
+        size_t k0 = i, klen, e;
+        if (i == n || !(v[i] >= 'a' && v[i] <= 'z')) return 0;
+        while (i < n && ((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9'))) i++;
+        klen = i - k0;
+        if (i == n || v[i] != ':') return 0;
+        i++;
+        while (i < n && v[i] != ';') {
+            char c = v[i];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                  c == '-'))
+                return 0;
+            i++;
+        }
+        for (e = 0; e < k0;) { /* the same key earlier? */
+            size_t s0 = e;
+            while (v[e] != ':') e++;
+            if (e - s0 == klen && memcmp(v + s0, v + k0, klen) == 0) return 0;
+            while (e < k0 && v[e] != ';') e++;
+            e++;
+        }
+        if (i == n) return 1;
+        i++; /* ';' */
+    }
+    return 0;
+}
+
+/* The lowercase hex value of v[0..n), or -1. */
+static int gw_ot_hex(const char *v, size_t n, uint64_t *x)
+{
+    size_t d;
+    *x = 0;
+    for (d = 0; d < n; d++) {
+        int hv = gw_hexval(v[d], 0);
+        if (hv < 0) return -1;
+        *x = *x << 4 | (uint64_t)hv;
+    }
+    return 0;
+}
+
 tw_status tw_ot_parse(tw_ot_t *ot, const char *tracestate, size_t len)
 {
     tw_text_t v;
     size_t i = 0;
-    int st;
     if (ot == NULL) return TW_E_ARG;
     memset(ot, 0, sizeof *ot);
-    st = tw_tracestate_get(tracestate, len, "ot", 2, &v);
-    if (st < 0) return (tw_status)st;
-    if (st == 0) return TW_OK;
-    while (i < v.len) { /* sub-members "key:value" separated by ';' */
-        size_t k0 = i, c, end, n, d;
-        uint64_t x = 0;
+    /* an invalid list, no ot member, or an unusable ot value: nothing */
+    if (tw_tracestate_get(tracestate, len, "ot", 2, &v) != 1 || !gw_ot_value_ok(v.ptr, v.len)) return TW_OK;
+    while (i < v.len) {
+        size_t k0 = i, c, n;
+        uint64_t x;
         while (i < v.len && v.ptr[i] != ';') i++;
-        end = i++;
-        for (c = k0; c < end && v.ptr[c] != ':'; c++) {}
-        if (c == end) continue;
-        n = end - c - 1;
-        for (d = 0; d < n; d++) {
-            int hv = gw_hexval(v.ptr[c + 1 + d], 0);
-            if (hv < 0) break;
-            x = x << 4 | (uint64_t)hv;
-        }
-        if (d != n) continue; /* not lowercase hex: treated as absent */
-        if (c - k0 == 2 && memcmp(v.ptr + k0, "th", 2) == 0 && n >= 1 && n <= 14) {
+        for (c = k0; v.ptr[c] != ':'; c++) {}
+        n = i - c - 1;
+        i++;
+        if (c - k0 != 2 || gw_ot_hex(v.ptr + c + 1, n, &x) != 0) continue;
+        if (memcmp(v.ptr + k0, "th", 2) == 0 && n >= 1 && n <= 14) {
             ot->has_th = 1;
             ot->threshold = x << (4 * (14 - n));
-        } else if (c - k0 == 2 && memcmp(v.ptr + k0, "rv", 2) == 0 && n == 14) {
+        } else if (memcmp(v.ptr + k0, "rv", 2) == 0 && n == 14) {
             ot->has_rv = 1;
             ot->rv = x;
         }
@@ -1128,8 +1271,8 @@ int tw_ot_set_threshold(char *out, size_t cap, const char *tracestate, size_t le
     value[n++] = ':';
     for (d = 0; d < (int)digits; d++) value[n++] = gw_hex[(threshold >> (4 * (13 - d))) & 15u];
     st = tw_tracestate_get(tracestate, len, "ot", 2, &v);
-    if (st < 0) st = 0; /* an invalid list is discarded by put anyway */
-    while (st == 1 && i < v.len) { /* keep the other sub-keys, in order */
+    if (st != 1 || !gw_ot_value_ok(v.ptr, v.len)) st = 0; /* missing or unusable: th alone */
+    while (st == 1 && i < v.len) { /* keep the other entries, in order */
         size_t k0 = i, end;
         while (i < v.len && v.ptr[i] != ';') i++;
         end = i++;

@@ -33,7 +33,8 @@ extern "C" {
  */
 TW_NODISCARD tw_status tw_traceparent_parse(tw_header_t *h, unsigned *version, const char *s,
                                             size_t len);
-/* Write version 00 (55 characters, no NUL). Returns 55 or TW_E_CONTEXT. */
+/* Write version 00 (55 characters, no NUL). Returns 55, TW_E_CONTEXT, or
+ * TW_E_ZERO_ID for all-zero ids. */
 TW_NODISCARD int tw_traceparent_format(char out[TW_TRACEPARENT_LEN], const tw_header_t *h);
 
 /* ---- W3C baggage (spec 11 §11.4) ------------------------------------- */
@@ -105,10 +106,24 @@ TW_NODISCARD tw_status tw_jaeger_parse(tw_header_t *h, int *debug, const char *s
  * sampled | debug << 1. Returns the length; out == NULL measures. */
 TW_NODISCARD int tw_jaeger_format(char *out, size_t cap, const tw_header_t *h, int debug);
 
+/* One `uberctx-{key}: value` field as a W3C baggage member (spec 11
+ * §11.6.2): key = the name after "uberctx-" in lower case; value
+ * form-decoded ('+' is a space, %XX an octet; a value with a '%' not
+ * followed by two hex digits is taken as it is), then percent-encoded as
+ * tw_baggage_value_encode does. name is the whole field name. Returns the
+ * member's length; 0 for a bare "uberctx-" or a key that is not a token;
+ * out == NULL measures. */
+TW_NODISCARD int tw_jaeger_baggage_member(char *out, size_t cap, const char *name, size_t name_len,
+                                          const char *value, size_t value_len);
+/* A baggage member's raw value as an uberctx value (spec 11 §11.6.3):
+ * percent-decoded to octets, then every octet but ALPHA, DIGIT, - . _ ~
+ * written as %XX (upper case). Returns the length; out == NULL measures. */
+TW_NODISCARD int tw_jaeger_baggage_value(char *out, size_t cap, const char *raw, size_t len);
+
 /* ---- grpc-trace-bin (spec 11 §11.7) ----------------------------------- */
 
 #define TW_GRPC_TRACE_BIN_LEN 29
-#define TW_GRPC_TRACE_BIN_B64_LEN 40
+#define TW_GRPC_TRACE_BIN_B64_LEN 39 /* unpadded */
 
 /* Parse OpenCensus binary context: version 0, then fields 0 (trace-id),
  * 1 (span-id), 2 (options) in order; an unknown field id ends parsing.
@@ -116,8 +131,10 @@ TW_NODISCARD int tw_jaeger_format(char *out, size_t cap, const tw_header_t *h, i
 TW_NODISCARD tw_status tw_grpc_trace_bin_parse(tw_header_t *h, const uint8_t *b, size_t len);
 /* Write the 29 bytes; options = sampled bit. Returns 29 or TW_E_CONTEXT. */
 TW_NODISCARD int tw_grpc_trace_bin_format(uint8_t out[TW_GRPC_TRACE_BIN_LEN], const tw_header_t *h);
-/* Standard base64 (RFC 4648 §4); padding optional on input, written on
- * output. Return lengths or TW_E_BASE64 / TW_E_BUFFER; out == NULL measures. */
+/* Standard base64 (RFC 4648 §4). Input: padding optional but exact, and
+ * the bits beyond the data zero, so one byte string has one unpadded and
+ * one padded text. Output: unpadded, as gRPC emits. Return lengths or
+ * TW_E_BASE64 / TW_E_BUFFER; out == NULL measures. */
 TW_NODISCARD int tw_base64_decode(uint8_t *out, size_t cap, const char *s, size_t len);
 TW_NODISCARD int tw_base64_encode(char *out, size_t cap, const uint8_t *b, size_t len);
 

@@ -10,6 +10,13 @@
  * tracestate editing (spec 04 §4.2.5, spec 10 §10.4)
  * ====================================================================== */
 
+static int tw_all_zero8(const uint8_t *p)
+{
+    uint64_t a;
+    memcpy(&a, p, 8);
+    return a == 0;
+}
+
 /* Length of member m's "key=value", OWS excluded. */
 static size_t ts_mlen(const char *s, size_t len, const tw__ts_table *t, size_t m)
 {
@@ -178,37 +185,37 @@ int tw_relay_edit(uint8_t *out, size_t cap, const uint8_t *in, size_t len, const
     tw__field last[7], f;
     const uint8_t *p, *end;
     tw_sink k;
-    uint64_t old_flags = 0;
+    tw_header_t h;
     uint8_t flags;
     int have[7] = {0, 0, 0, 0, 0, 0, 0}, st, edit_flags, edit_ts, flags_done = 0, ts_done = 0;
     unsigned fnum;
 
+    /* spec 10 §10.4.2, in order: usage, new span-id, member, decode, context */
     if (e == NULL || (in == NULL && len != 0)) return TW_E_ARG;
-    if (len > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
-    /* pass 1: the last occurrence of every known field */
+    if (((e->flags_set | e->flags_clear) & ~TW_FLAG_SAMPLED) != 0) return TW_E_ARG; /* random, reserved: never */
+    if (((e->flags_set | e->flags_clear) & TW_FLAG_SAMPLED) && e->span_id == NULL) return TW_E_ARG;
+    if ((e->ts_key == NULL) != (e->ts_value == NULL)) return TW_E_ARG;
+    if (e->span_id != NULL && tw_all_zero8(e->span_id)) return TW_E_ZERO_ID;
+    if (e->ts_key != NULL && !tw_ts_member_ok(e->ts_key, e->ts_key_len, e->ts_value, e->ts_value_len))
+        return TW_E_TRACESTATE;
+    st = tw_header_decode(&h, in, len);
+    if (st < 0) return st;
+    if ((e->span_id || e->flags_set || e->flags_clear || e->ts_key) && !(h.present & TW_HAS_CONTEXT))
+        return TW_E_CONTEXT;
+
+    /* where the last occurrence of every known field is (decode passed) */
     p = in;
     end = in + len;
     while (p < end) {
         st = tw__next_field(in, &p, end, &f);
         if (st != TW_OK) return st;
         if (f.field <= 6) {
-            if (f.wire_type != (f.field == 3 ? 0u : 2u)) return TW_E_WIRE_TYPE;
             last[f.field] = f;
             have[f.field] = 1;
         }
     }
-    if (have[3]) {
-        const uint8_t *q = in + last[3].payload;
-        int minimal = 1;
-        st = tw__read_varint(&q, in + last[3].end, &old_flags, &minimal);
-        if (st != TW_OK) return st;
-        if (old_flags > 0xFFu) return TW_E_FLAGS;
-    }
-    flags = (uint8_t)((old_flags | e->flags_set) & (uint8_t)~e->flags_clear);
-    if (((flags ^ old_flags) & TW_FLAG_SAMPLED) && e->span_id == NULL) return TW_E_ARG;
-    if ((e->span_id || e->flags_set || e->ts_key) && !(have[1] && have[2])) return TW_E_CONTEXT;
-    if (e->span_id && last[2].end - last[2].payload != TW_SPAN_ID_LEN) return TW_E_CONTEXT;
-    edit_flags = flags != old_flags;
+    flags = (uint8_t)((h.trace_flags | e->flags_set) & (uint8_t)~e->flags_clear);
+    edit_flags = flags != h.trace_flags;
     edit_ts = e->ts_key != NULL;
 
     /* pass 2: copy, replacing last occurrences and inserting what was absent */
@@ -256,32 +263,27 @@ int tw_relay_edit(uint8_t *out, size_t cap, const uint8_t *in, size_t len, const
  * Frame budget (spec 10 §10.6)
  * ====================================================================== */
 
-/* Encoded size of a length-delimited field with a one-byte tag. */
-static size_t tw_ld_size(size_t n)
+/* Baggage members in normal form: each piece between commas with its outer
+ * OWS removed; empty pieces skipped. */
+static int tw_bg_next(const char *s, size_t len, size_t *pos, size_t *m0, size_t *mlen)
 {
-    return n ? 1 + tw__varint_len(n) + n : 0;
-}
-
-/* End of the first m members of a (valid) baggage text, OWS excluded. */
-static size_t tw_baggage_prefix(const char *s, size_t len, size_t m)
-{
-    size_t i = 0, end = 0, seen = 0;
-    while (i < len && seen < m) {
-        size_t j = i;
-        while (j < len && s[j] != ',') j++;
-        end = j;
-        while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t')) end--;
-        seen++;
-        i = j + 1;
+    size_t i = *pos, a, e;
+    while (i < len) {
+        a = i;
+        while (i < len && s[i] != ',') i++;
+        e = i;
+        i = i < len ? i + 1 : i;
+        while (a < e && (s[a] == ' ' || s[a] == '\t')) a++;
+        while (e > a && (s[e - 1] == ' ' || s[e - 1] == '\t')) e--;
+        if (a < e) {
+            *pos = i;
+            *m0 = a;
+            *mlen = e - a;
+            return 1;
+        }
     }
-    return end;
-}
-
-static size_t tw_baggage_members(const char *s, size_t len)
-{
-    size_t i, n = len ? 1 : 0;
-    for (i = 0; i < len; i++) n += s[i] == ',';
-    return n;
+    *pos = len;
+    return 0;
 }
 
 /* Kept tracestate length for a dropped-member mask (members joined by ','). */
@@ -293,75 +295,82 @@ static size_t tw_ts_kept_len(const uint16_t *mlen, size_t n, uint32_t dropped)
     return total;
 }
 
-int tw_header_encode_budget(uint8_t *out, size_t cap, const tw_header_t *h, size_t budget, unsigned *dropped)
+/* Encoded size of a length-delimited field with a one-byte tag. */
+static size_t tw_ld_size(size_t n)
+{
+    return n ? 1 + tw__varint_len(n) + n : 0;
+}
+
+/* The stages of spec 10 §10.6 for a header that does not fit as it is. */
+static TW_NOINLINE int tw_budget_drop(uint8_t *out, size_t cap, const tw_header_t *h, size_t budget, unsigned *dropped)
 {
     uint16_t mlen[TW_TRACESTATE_MAX_MEMBERS];
-    size_t nts = 0, ts_len, bg_len, bg_members, n_unknown, fixed, total, i, pos;
+    size_t nts = 0, ts_len = h->tracestate.len, bg_len = h->baggage.len, bg_keep = 0, unk = 0, fixed, i, pos;
+    size_t n_unknown = h->n_unknown, m0, ml;
     uint32_t ts_drop = 0;
     unsigned what = 0;
-    int ctx, cid, st;
+    int ctx = (h->present & TW_HAS_CONTEXT) != 0, cid = (h->present & TW_HAS_CORRELATION_ID) != 0;
+    int bg_norm = 0, ts_norm = 0;
     tw_text_t k, v;
     tw_sink sink;
 
-    if (dropped) *dropped = 0;
-    st = tw_header_validate(h);
-    if (st != TW_OK) return st;
-    ctx = (h->present & TW_HAS_CONTEXT) != 0;
-    cid = (h->present & TW_HAS_CORRELATION_ID) != 0;
-    /* member lengths of the tracestate, for the W3C truncation order */
-    pos = 0;
-    while (tw_tracestate_next(h->tracestate.ptr, h->tracestate.len, &pos, &k, &v) == 1 &&
-           nts < TW_TRACESTATE_MAX_MEMBERS)
-        mlen[nts++] = (uint16_t)(k.len + 1 + v.len);
-    ts_len = tw_ts_kept_len(mlen, nts, 0);
-    bg_len = h->baggage.len;
-    bg_members = tw_baggage_members(h->baggage.ptr, h->baggage.len);
-    n_unknown = h->n_unknown;
-
-#define TW_BUDGET_SIZE()                                                                                   \
-    (fixed = (ctx ? 28u + (h->trace_flags ? 1u + tw__varint_len(h->trace_flags) : 0u) : 0u) +              \
-             (cid ? 18u : 0u),                                                                             \
-     total = fixed + tw_ld_size(ts_len) + tw_ld_size(bg_len),                                              \
-     total)
-    {
-        size_t unk = 0;
-        for (i = 0; i < n_unknown; i++) unk += h->unknown[i].len;
-        /* 1. baggage members from the right */
-        while (TW_BUDGET_SIZE() + unk > budget && bg_members > 0) {
-            bg_members--;
-            bg_len = tw_baggage_prefix(h->baggage.ptr, h->baggage.len, bg_members);
-            what |= TW_BUDGET_DROPPED_BAGGAGE;
+    for (i = 0; i < n_unknown; i++) unk += h->unknown[i].len;
+#define TW_FIXED() ((ctx ? 28u + (h->trace_flags ? 1u + tw__varint_len(h->trace_flags) : 0u) : 0u) + (cid ? 18u : 0u))
+#define TW_TOTAL() (TW_FIXED() + tw_ld_size(ts_len) + tw_ld_size(bg_len) + unk)
+    /* 1. baggage: normal form, then the longest prefix of members that fits */
+    if (TW_TOTAL() > budget && bg_len) {
+        size_t n = 0, acc = 0;
+        bg_norm = 1;
+        pos = 0;
+        while (tw_bg_next(h->baggage.ptr, h->baggage.len, &pos, &m0, &ml)) n++;
+        bg_len = 0;
+        fixed = TW_TOTAL(); /* everything but the baggage */
+        pos = 0;
+        while (tw_bg_next(h->baggage.ptr, h->baggage.len, &pos, &m0, &ml)) {
+            acc += ml + (bg_keep ? 1u : 0u);
+            if (fixed + tw_ld_size(acc) > budget) break;
+            bg_keep++;
+            bg_len = acc;
         }
-        /* 2. tracestate: over 128 octets first (from the right), then from the right */
+        if (bg_keep < n) what |= TW_BUDGET_DROPPED_BAGGAGE;
+    }
+    /* 2. tracestate: normal form, then members over 128 octets from the
+     * right, then members from the right (W3C order) */
+    if (TW_TOTAL() > budget && ts_len) {
+        ts_norm = 1;
+        pos = 0;
+        while (nts < TW_TRACESTATE_MAX_MEMBERS && tw_tracestate_next(h->tracestate.ptr, h->tracestate.len, &pos, &k, &v) == 1)
+            mlen[nts++] = (uint16_t)(k.len + 1 + v.len);
+        ts_len = tw_ts_kept_len(mlen, nts, 0);
         for (i = 0; i < 2; i++) {
             size_t m = nts;
-            while (TW_BUDGET_SIZE() + unk > budget && m-- > 0) {
+            while (TW_TOTAL() > budget && m-- > 0) {
                 if ((ts_drop >> m & 1u) || (i == 0 && mlen[m] <= 128)) continue;
                 ts_drop |= (uint32_t)1 << m;
                 ts_len = tw_ts_kept_len(mlen, nts, ts_drop);
                 what |= TW_BUDGET_DROPPED_TRACESTATE;
             }
         }
-        /* 3. unknown fields from the right */
-        while (TW_BUDGET_SIZE() + unk > budget && n_unknown > 0) {
-            unk -= h->unknown[--n_unknown].len;
-            what |= TW_BUDGET_DROPPED_UNKNOWN;
-        }
-        /* 4. the trace context, 5. the correlation-id */
-        if (TW_BUDGET_SIZE() + unk > budget && ctx) {
-            ctx = 0;
-            what |= TW_BUDGET_DROPPED_CONTEXT;
-        }
-        if (TW_BUDGET_SIZE() + unk > budget && cid) {
-            cid = 0;
-            what |= TW_BUDGET_DROPPED_CORRELATION_ID;
-        }
-        total = TW_BUDGET_SIZE() + unk;
     }
-#undef TW_BUDGET_SIZE
+    /* 3. unknown fields from the right, 4. the trace context, 5. the correlation-id */
+    while (TW_TOTAL() > budget && n_unknown > 0) {
+        unk -= h->unknown[--n_unknown].len;
+        what |= TW_BUDGET_DROPPED_UNKNOWN;
+    }
+    if (TW_TOTAL() > budget && ctx) {
+        ctx = 0;
+        what |= TW_BUDGET_DROPPED_CONTEXT;
+    }
+    if (TW_TOTAL() > budget && cid) {
+        cid = 0;
+        what |= TW_BUDGET_DROPPED_CORRELATION_ID;
+    }
+    fixed = TW_TOTAL();
+#undef TW_TOTAL
+#undef TW_FIXED
     if (dropped) *dropped = what;
-    if (out == NULL) return (int)total;
-    if (cap < total) return TW_E_BUFFER;
+    if (out == NULL) return (int)fixed;
+    if (cap < fixed) return TW_E_BUFFER;
 
     sink.out = out;
     sink.cap = cap;
@@ -381,26 +390,49 @@ int tw_header_encode_budget(uint8_t *out, size_t cap, const tw_header_t *h, size
         tw_sink_varint(&sink, TW_CORRELATION_ID_LEN);
         tw_sink_put(&sink, h->correlation_id, TW_CORRELATION_ID_LEN);
     }
-    if (ts_len) {
-        size_t m = 0, first = 1;
+    if (ts_len && ctx) {
         tw_sink_varint(&sink, 0x2A);
         tw_sink_varint(&sink, ts_len);
-        pos = 0;
-        while (tw_tracestate_next(h->tracestate.ptr, h->tracestate.len, &pos, &k, &v) == 1) {
-            if (!(ts_drop >> m++ & 1u)) {
-                if (!first) tw_sink_put(&sink, ",", 1);
-                tw_sink_put(&sink, k.ptr, k.len + 1 + v.len); /* key '=' value are contiguous */
-                first = 0;
+        if (!ts_norm) {
+            tw_sink_put(&sink, h->tracestate.ptr, ts_len);
+        } else {
+            size_t m = 0, first = 1;
+            pos = 0;
+            while (tw_tracestate_next(h->tracestate.ptr, h->tracestate.len, &pos, &k, &v) == 1) {
+                if (!(ts_drop >> m++ & 1u)) {
+                    if (!first) tw_sink_put(&sink, ",", 1);
+                    tw_sink_put(&sink, k.ptr, k.len + 1 + v.len); /* key '=' value are contiguous */
+                    first = 0;
+                }
             }
         }
     }
     if (bg_len) {
         tw_sink_varint(&sink, 0x32);
         tw_sink_varint(&sink, bg_len);
-        tw_sink_put(&sink, h->baggage.ptr, bg_len);
+        if (!bg_norm) {
+            tw_sink_put(&sink, h->baggage.ptr, bg_len);
+        } else {
+            pos = 0;
+            for (i = 0; i < bg_keep && tw_bg_next(h->baggage.ptr, h->baggage.len, &pos, &m0, &ml); i++) {
+                if (i) tw_sink_put(&sink, ",", 1);
+                tw_sink_put(&sink, h->baggage.ptr + m0, ml);
+            }
+        }
     }
     for (i = 0; i < n_unknown; i++) tw_sink_put(&sink, h->unknown[i].ptr, h->unknown[i].len);
     return sink.overflow ? TW_E_BUFFER : (int)sink.len;
+}
+
+int tw_header_encode_budget(uint8_t *out, size_t cap, const tw_header_t *h, size_t budget, unsigned *dropped)
+{
+    int full;
+    if (dropped) *dropped = 0;
+    full = tw_header_encode(NULL, 0, h); /* validates */
+    if (full < 0) return full;
+    if (budget > TW_HEADER_MAX_LEN) budget = TW_HEADER_MAX_LEN;
+    if ((size_t)full <= budget) return tw_header_encode(out, cap, h); /* fits: the bytes unchanged */
+    return tw_budget_drop(out, cap, h, budget, dropped);
 }
 
 /* ======================================================================

@@ -110,8 +110,10 @@ int tw_header_from_json(tw_header_t *h, const json_t *obj, tw_json_storage *st)
     }
     if ((v = json_object_get(obj, "unknown")) != NULL) {
         size_t i, used = 0;
-        if (!json_is_array(v) || json_array_size(v) > TW_UNKNOWN_MAX_FIELDS) return TW_E_ARG;
-        for (i = 0; i < json_array_size(v); i++) {
+        /* More than 8 entries: n_unknown says so and only 8 views are
+         * filled; the codec checks the count before it reads any view. */
+        if (!json_is_array(v)) return TW_E_ARG;
+        for (i = 0; i < json_array_size(v) && i < TW_UNKNOWN_MAX_FIELDS; i++) {
             const char *s = json_string_value(json_array_get(v, i));
             size_t n = s ? strlen(s) / 2 : 0;
             if (s == NULL || strlen(s) % 2 || n > sizeof st->pool - used ||
@@ -463,12 +465,14 @@ static json_t *op_baggage_encode(const json_t *in)
         st = baggage_append(out, sizeof out, &used, k, kl, v, vl, p ? p : "", p ? pl : 0);
         if (st < 0) return error_result(st);
     }
+    if (used == 0) return json_pack("{s:s}", "text", ""); /* no members: no baggage */
     st = tw_baggage_validate(out, used);
     if (st != TW_OK) return error_result(st);
     return json_pack("{s:s%}", "text", out, used);
 }
 
-/* The headers of a request, looked up by lower-case name. */
+/* The nth field line named `name` (ASCII case-insensitive), its value with
+ * leading and trailing SP/HTAB removed (spec 11 §11.4.1, §11.4.2). */
 static const char *header_get(const json_t *headers, const char *name, size_t *len, int nth)
 {
     size_t i;
@@ -476,12 +480,35 @@ static const char *header_get(const json_t *headers, const char *name, size_t *l
         const json_t *pair = json_array_get(headers, i);
         const char *n = json_string_value(json_array_get(pair, 0));
         const json_t *v = json_array_get(pair, 1);
+        const char *p;
+        size_t l;
         if (n == NULL || !json_is_string(v) || strcasecmp(n, name) != 0) continue;
         if (nth-- > 0) continue;
-        *len = json_string_length(v);
-        return json_string_value(v);
+        p = json_string_value(v);
+        l = json_string_length(v);
+        while (l && (*p == ' ' || *p == '\t')) p++, l--;
+        while (l && (p[l - 1] == ' ' || p[l - 1] == '\t')) l--;
+        *len = l;
+        return p;
     }
     return NULL;
+}
+
+/* A list field's lines joined with ',' in order, empty lines skipped
+ * (spec 11 §11.4.3). Returns the joined length (capped at cap). */
+static size_t header_join(const json_t *headers, const char *name, char *out, size_t cap)
+{
+    size_t len, used = 0;
+    const char *v;
+    int i;
+    for (i = 0; (v = header_get(headers, name, &len, i)) != NULL; i++) {
+        if (len == 0) continue;
+        if (used + len + 1 > cap) break;
+        if (used) out[used++] = ',';
+        memcpy(out + used, v, len);
+        used += len;
+    }
+    return used;
 }
 
 static int header_count(const json_t *headers, const char *name)
@@ -545,23 +572,24 @@ static json_t *op_b3_inject(const json_t *in)
                      (size_t)16, "x-b3-sampled", (h.trace_flags & TW_FLAG_SAMPLED) ? "1" : "0");
 }
 
-/* uberctx-KEY headers as a W3C baggage text (values percent-encoded). */
+/* uberctx-KEY field lines as one W3C baggage text (spec 11 §11.6.2). */
 static int jaeger_baggage(char *out, size_t cap, const json_t *headers)
 {
+    static char joined[4 * TW_BAGGAGE_MAX_LEN];
     size_t i, used = 0;
     for (i = 0; i < json_array_size(headers); i++) {
         const json_t *pair = json_array_get(headers, i);
         const char *n = json_string_value(json_array_get(pair, 0));
         const json_t *v = json_array_get(pair, 1);
-        static char dec[3 * TW_BAGGAGE_MAX_LEN];
-        int dl, st;
-        if (n == NULL || !json_is_string(v) || strncasecmp(n, "uberctx-", 8) != 0 || n[8] == 0) continue;
-        dl = tw_baggage_value_decode(dec, sizeof dec, json_string_value(v), json_string_length(v));
-        if (dl < 0) return dl;
-        st = baggage_append(out, cap, &used, n + 8, strlen(n + 8), dec, (size_t)dl, "", 0);
-        if (st < 0) return st;
+        int m;
+        if (n == NULL || !json_is_string(v) || strncasecmp(n, "uberctx-", 8) != 0) continue;
+        m = tw_jaeger_baggage_member(NULL, 0, n, strlen(n), json_string_value(v), json_string_length(v));
+        if (m <= 0 || used + (size_t)m + 1 > sizeof joined) continue;
+        if (used) joined[used++] = ',';
+        used += (size_t)tw_jaeger_baggage_member(joined + used, sizeof joined - used, n, strlen(n),
+                                                 json_string_value(v), json_string_length(v));
     }
-    return (int)used;
+    return tw_baggage_sanitize(out, cap, joined, used, NULL); /* the limits of §11.3.1 */
 }
 
 static json_t *op_jaeger_extract(const json_t *in)
@@ -600,11 +628,11 @@ static json_t *op_jaeger_inject(const json_t *in)
     if (n < 0) return error_result(n);
     headers = json_pack("[[s, s%]]", "uber-trace-id", out, (size_t)n);
     while (bg != NULL && (st = tw_baggage_next(bg, blen, &pos, &k, &v, &props)) == 1) {
-        static char name[300], dec[3 * TW_BAGGAGE_MAX_LEN];
-        int dl = tw_baggage_value_decode(dec, sizeof dec, v.ptr, v.len);
-        if (dl < 0 || k.len > 250) continue;
+        static char name[300], val[3 * TW_BAGGAGE_MAX_LEN];
+        int vl = tw_jaeger_baggage_value(val, sizeof val, v.ptr, v.len); /* properties are not written */
+        if (vl < 0 || k.len > 250) continue;
         snprintf(name, sizeof name, "uberctx-%.*s", (int)k.len, k.ptr);
-        json_array_append_new(headers, json_pack("[s, s%]", name, dec, (size_t)dl));
+        json_array_append_new(headers, json_pack("[s, s%]", name, val, (size_t)vl));
     }
     return json_pack("{s:o}", "headers", headers);
 }
@@ -734,7 +762,12 @@ static json_t *op_sampling_decide(const json_t *in)
     uint64_t r, th;
     int known, have_th;
     tw_status st;
-    if (context_from_json(&h, in)) return BAD_INPUT;
+    memset(&h, 0, sizeof h);
+    if (fixed_hex(h.trace_id, 16, json_object_get(in, "trace_id")) ||
+        !json_is_integer(json_object_get(in, "trace_flags")))
+        return BAD_INPUT;
+    h.trace_flags = (uint8_t)json_integer_value(json_object_get(in, "trace_flags"));
+    h.present = TW_HAS_CONTEXT;
     st = tw_ot_parse(&ot, t ? t : "", t ? len : 0);
     if (st != TW_OK) return error_result(st);
     known = tw_sampling_randomness(&r, &h, &ot);
@@ -744,51 +777,51 @@ static json_t *op_sampling_decide(const json_t *in)
                      known && have_th ? json_boolean(r >= th) : json_null());
 }
 
-/* What a participating receiver extracts, and what it sends downstream. */
+static void reject(json_t *rejected, const char *header, int st, const char *reason)
+{
+    json_array_append_new(rejected, json_pack("{s:s, s:s, s:s}", "header", header, "code", tw_status_name(st),
+                                              "reason", reason ? reason : tw_strerror(st)));
+}
+
+/* What a participating receiver extracts, and what it sends downstream:
+ * the procedure of spec 11 §11.10.1. */
 static json_t *op_gateway_extract(const json_t *in)
 {
     const json_t *headers = json_object_get(in, "headers");
     static char ts[TW_HEADER_MAX_LEN], ts2[TW_TRACESTATE_MAX_LEN], bgj[TW_HEADER_MAX_LEN], bg[TW_BAGGAGE_MAX_LEN];
     tw_header_t h;
     const char *source = NULL, *v;
-    size_t len, tslen = 0, bglen = 0, i;
+    size_t len, tslen = 0, bglen = 0;
     int n, debug = 0;
-    json_t *down, *ctx;
-    char tp[TW_TRACEPARENT_LEN];
-    json_t *rejected;
+    json_t *down, *ctx, *rejected;
+    char tp[TW_TRACEPARENT_LEN], uuid[TW_UUID_TEXT_LEN];
     tw_status st;
     if (!json_is_array(headers)) return BAD_INPUT;
     memset(&h, 0, sizeof h);
     rejected = json_array();
 
-    /* 1. traceparent, exactly one field line */
+    /* 2. traceparent: a single field (§11.4.3) */
     v = header_get(headers, "traceparent", &len, 0);
-    st = v == NULL ? TW_OK : header_count(headers, "traceparent") > 1 ? TW_E_TRACEPARENT : tw_traceparent_parse(&h, NULL, v, len);
-    if (v != NULL && st != TW_OK)
-        json_array_append_new(rejected, json_pack("{s:s, s:s, s:s}", "header", "traceparent", "code", tw_status_name(st),
-                                                  "reason", header_count(headers, "traceparent") > 1
-                                                                ? "more than one traceparent field line"
-                                                                : tw_strerror(st)));
-    if (v != NULL && st == TW_OK) {
-        source = "traceparent";
-        /* tracestate: field lines joined with ',' */
-        for (i = 0; (v = header_get(headers, "tracestate", &len, (int)i)) != NULL; i++) {
-            if (tslen + len + 1 > sizeof ts) break;
-            if (i) ts[tslen++] = ',';
-            memcpy(ts + tslen, v, len);
-            tslen += len;
+    if (v != NULL) {
+        if (header_count(headers, "traceparent") > 1) {
+            reject(rejected, "traceparent", TW_E_TRACEPARENT, "more than one traceparent field line");
+        } else if ((st = tw_traceparent_parse(&h, NULL, v, len)) != TW_OK) {
+            reject(rejected, "traceparent", st, NULL);
+        } else {
+            source = "traceparent";
+            tslen = header_join(headers, "tracestate", ts, sizeof ts);
+            if (tslen > TW_TRACESTATE_MAX_LEN) { /* valid but long: cut to the limit (W3C order) */
+                n = tw_tracestate_truncate(ts2, sizeof ts2, ts, tslen, TW_TRACESTATE_MAX_LEN);
+                tslen = n > 0 ? (size_t)n : 0;
+                memcpy(ts, ts2, tslen);
+            } else if (tslen && (st = tw_tracestate_validate(ts, tslen)) != TW_OK) {
+                reject(rejected, "tracestate", st, NULL);
+                tslen = 0; /* invalid: dropped, the context is kept */
+            }
         }
-        if (tslen > TW_TRACESTATE_MAX_LEN) { /* valid but long: cut to the limit (W3C order) */
-            n = tw_tracestate_truncate(ts2, sizeof ts2, ts, tslen, TW_TRACESTATE_MAX_LEN);
-            tslen = n > 0 ? (size_t)n : 0;
-            memcpy(ts, ts2, tslen);
-        } else if (tslen && (st = tw_tracestate_validate(ts, tslen)) != TW_OK) {
-            json_array_append_new(rejected, json_pack("{s:s, s:s, s:s}", "header", "tracestate", "code",
-                                                      tw_status_name(st), "reason", tw_strerror(st)));
-            tslen = 0; /* invalid: dropped, the context is kept */
-        }
-    } else {
-        /* 2. B3, 3. Jaeger, 4. grpc-trace-bin */
+    }
+    /* 3. B3, then Jaeger, then grpc-trace-bin, only without a traceparent context */
+    if (source == NULL) {
         tw_b3_sampling smp = TW_B3_DEFER;
         tw_header_t g;
         memset(&g, 0, sizeof g);
@@ -796,13 +829,16 @@ static json_t *op_gateway_extract(const json_t *in)
             h = g;
             source = "b3";
             debug = smp == TW_B3_DEBUG;
-        } else if ((v = header_get(headers, "uber-trace-id", &len, 0)) != NULL && tw_jaeger_parse(&g, &debug, v, len) == TW_OK) {
+        } else if ((v = header_get(headers, "uber-trace-id", &len, 0)) != NULL &&
+                   tw_jaeger_parse(&g, &debug, v, len) == TW_OK) {
             h = g;
             source = "jaeger";
-        } else if ((v = header_get(headers, "grpc-trace-bin", &len, 0)) != NULL) {
+        } else if ((v = header_get(headers, "grpc-trace-bin", &len, 0)) != NULL &&
+                   header_count(headers, "grpc-trace-bin") == 1 && memchr(v, ',', len) == NULL) {
             uint8_t b[256];
-            int bl = tw_base64_decode(b, sizeof b, v, len);
-            if (bl >= 0 && tw_grpc_trace_bin_parse(&g, b, (size_t)bl) == TW_OK) {
+            int bl = tw_base64_decode(NULL, 0, v, len);
+            if (bl >= 0 && (size_t)bl <= sizeof b && tw_base64_decode(b, sizeof b, v, len) == bl &&
+                tw_grpc_trace_bin_parse(&g, b, (size_t)bl) == TW_OK) {
                 h = g;
                 source = "grpc-trace-bin";
             }
@@ -814,47 +850,49 @@ static json_t *op_gateway_extract(const json_t *in)
     }
     if (!(h.present & TW_HAS_CONTEXT)) tslen = 0;
 
-    /* baggage: W3C field lines joined, then uberctx-*, then the gateway rule */
-    for (i = 0; (v = header_get(headers, "baggage", &len, (int)i)) != NULL; i++) {
-        if (bglen + len + 1 > sizeof bgj) break;
-        if (bglen) bgj[bglen++] = ',';
-        memcpy(bgj + bglen, v, len);
-        bglen += len;
+    /* 4. baggage: the baggage field lines; uberctx- fields only without them */
+    if (header_count(headers, "baggage") > 0) {
+        bglen = header_join(headers, "baggage", bgj, sizeof bgj);
+        n = tw_baggage_sanitize(bg, sizeof bg, bgj, bglen, NULL);
+    } else {
+        n = jaeger_baggage(bg, sizeof bg, headers);
     }
-    n = jaeger_baggage(bgj + bglen + (bglen ? 1 : 0), sizeof bgj - bglen - 1, headers);
-    if (n > 0) {
-        if (bglen) bgj[bglen] = ',';
-        bglen += (bglen ? 1u : 0u) + (size_t)n;
-    }
-    n = tw_baggage_sanitize(bg, sizeof bg, bgj, bglen, NULL);
     bglen = n > 0 ? (size_t)n : 0;
+
+    /* 5. the correlation-id: a single field of UUID text, not nil (§11.4.4) */
+    v = header_get(headers, "tracewire-correlation-id", &len, 0);
+    if (v != NULL && header_count(headers, "tracewire-correlation-id") == 1 &&
+        tw_uuid_parse(h.correlation_id, v, len) == TW_OK) {
+        static const uint8_t nil[TW_CORRELATION_ID_LEN];
+        if (memcmp(h.correlation_id, nil, sizeof nil) != 0) h.present |= TW_HAS_CORRELATION_ID;
+    }
+    if (!(h.present & TW_HAS_CORRELATION_ID)) memset(h.correlation_id, 0, sizeof h.correlation_id);
 
     h.tracestate.ptr = tslen ? ts : NULL;
     h.tracestate.len = tslen;
     h.baggage.ptr = bglen ? bg : NULL;
     h.baggage.len = bglen;
-    ctx = (h.present & TW_HAS_CONTEXT) || bglen ? tw_header_to_json(&h) : json_null();
+    ctx = h.present || bglen ? tw_header_to_json(&h) : json_null();
 
+    /* downstream: traceparent, tracestate, baggage, tracewire-correlation-id (§11.10.3) */
     down = json_array();
     if (h.present & TW_HAS_CONTEXT) {
         const json_t *ns = json_object_get(in, "new_span_id");
         tw_header_t d = h;
-        if (ns != NULL && fixed_hex(d.span_id, 8, ns)) {
+        if ((ns != NULL && fixed_hex(d.span_id, 8, ns)) || tw_traceparent_format(tp, &d) != TW_TRACEPARENT_LEN) {
             json_decref(down);
             json_decref(ctx);
             json_decref(rejected);
             return BAD_INPUT;
         }
-        if (tw_traceparent_format(tp, &d) != TW_TRACEPARENT_LEN) {
-            json_decref(down);
-            json_decref(ctx);
-            json_decref(rejected);
-            return error_result(TW_E_CONTEXT);
-        }
         json_array_append_new(down, json_pack("[s, s%]", "traceparent", tp, (size_t)TW_TRACEPARENT_LEN));
         if (tslen) json_array_append_new(down, json_pack("[s, s%]", "tracestate", ts, tslen));
     }
     if (bglen) json_array_append_new(down, json_pack("[s, s%]", "baggage", bg, bglen));
+    if (h.present & TW_HAS_CORRELATION_ID) {
+        tw_uuid_format(uuid, h.correlation_id);
+        json_array_append_new(down, json_pack("[s, s%]", "tracewire-correlation-id", uuid, (size_t)TW_UUID_TEXT_LEN));
+    }
     return json_pack("{s:o, s:o, s:o, s:o}", "context", ctx, "source", source ? json_string(source) : json_null(),
                      "downstream", down, "rejected", rejected);
 }
