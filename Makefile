@@ -105,7 +105,7 @@ $(B)/asan/vectors: tests/vectors.c tests/vector_loader.c tools/ops.c $(UNIT_DEPS
 	$(CLANG) $(TEST_WARN) -g -O1 $(SAN) $(TEST_INC) tests/vectors.c tests/vector_loader.c tools/ops.c \
 	    $(CODEC_SRC) -lcmocka -ljansson -o $@
 
-UNITS := unit_header unit_text unit_processing
+UNITS := unit_header unit_text unit_processing unit_gateway
 
 units: $(addprefix $(B)/test/,$(UNITS))
 	@for t in $(UNITS); do $(B)/test/$$t 2>&1 || exit 1; done
@@ -154,7 +154,7 @@ freestanding: | $(B)
 # to CHECK_TARGETS (run by `make check`) or TEST_TARGETS (run by `make test`).
 CHECK_TARGETS := units vectors nanopb-cross protoc-cross vector-schema sanitize
 TEST_TARGETS  := test-install
--include $(sort $(wildcard conformance/*.mk conformance/adapters/*/*.mk fuzz/*.mk bench/*.mk diagrams/*.mk examples/*/*.mk interop/*.mk))
+-include $(sort $(wildcard conformance/*.mk conformance/adapters/*/*.mk fuzz/*.mk bench/*.mk diagrams/*.mk examples/*/*.mk interop/*.mk tools/*/*.mk))
 
 check: deps
 	@$(MAKE) --no-print-directory all warnings codec-symbols freestanding
