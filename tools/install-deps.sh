@@ -34,7 +34,8 @@ export DEBIAN_FRONTEND=noninteractive
 updated=0
 if [ -n "$missing" ]; then
   echo "tracewire: installing$missing" >&2
-  apt-get update -qq && updated=1
+  apt-get update -qq || echo "tracewire: apt-get update reported errors; trying with the lists it has" >&2
+  updated=1
   apt-get install -y -qq $missing >/dev/null
 fi
 
@@ -49,7 +50,7 @@ if [ "$need_src" = 1 ]; then
     fi
     updated=0
   fi
-  [ "$updated" = 1 ] || apt-get update -qq
+  [ "$updated" = 1 ] || apt-get update -qq || true
   tmp=$(mktemp -d)
   (cd "$tmp" && apt-get source -qq --download-only nanopb >/dev/null 2>&1)
   mkdir -p "$NANOPB_DIR"
