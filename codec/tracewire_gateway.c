@@ -197,6 +197,17 @@ static int gw_done(const gw_sink *k)
     return (int)k->len;
 }
 
+/* Write octet c as "%XX" with upper-case hex (RFC 3986 §2.1). */
+static void gw_emit_pct(gw_sink *k, unsigned c)
+{
+    static const char HEX[16] = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+    char e[3];
+    e[0] = '%';
+    e[1] = HEX[(c >> 4) & 15u];
+    e[2] = HEX[c & 15u];
+    gw_emit(k, e, 3);
+}
+
 /* ======================================================================
  * W3C traceparent (spec 11 §11.2)
  * ====================================================================== */
@@ -351,7 +362,6 @@ static int gw_is_baggage_octet(unsigned char c)
 
 int tw_baggage_value_encode(char *out, size_t cap, const char *value, size_t len)
 {
-    static const char HEX[16] = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
     gw_sink k = {out, cap, 0, 0};
     size_t i;
     if (value == NULL && len != 0) return TW_E_ARG;
@@ -360,11 +370,7 @@ int tw_baggage_value_encode(char *out, size_t cap, const char *value, size_t len
         if (c != '%' && gw_is_baggage_octet(c)) {
             gw_emit(&k, value + i, 1);
         } else {
-            char e[3];
-            e[0] = '%';
-            e[1] = HEX[c >> 4];
-            e[2] = HEX[c & 15];
-            gw_emit(&k, e, 3);
+            gw_emit_pct(&k, c);
         }
     }
     return gw_done(&k);
@@ -619,7 +625,6 @@ static int gw_bad_escape(const char *raw, size_t len)
 
 int tw_jaeger_baggage_member(char *out, size_t cap, const char *name, size_t name_len, const char *value, size_t value_len)
 {
-    static const char HEX[16] = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
     gw_sink k = {out, cap, 0, 0};
     size_t i;
     int raw;
@@ -647,11 +652,7 @@ int tw_jaeger_baggage_member(char *out, size_t cap, const char *name, size_t nam
             char ch = (char)c;
             gw_emit(&k, &ch, 1);
         } else {
-            char e[3];
-            e[0] = '%';
-            e[1] = HEX[c >> 4];
-            e[2] = HEX[c & 15];
-            gw_emit(&k, e, 3);
+            gw_emit_pct(&k, c);
         }
     }
     return gw_done(&k);
@@ -659,7 +660,6 @@ int tw_jaeger_baggage_member(char *out, size_t cap, const char *name, size_t nam
 
 int tw_jaeger_baggage_value(char *out, size_t cap, const char *raw, size_t len)
 {
-    static const char HEX[16] = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
     gw_sink k = {out, cap, 0, 0};
     size_t i = 0;
     if (raw == NULL && len != 0) return TW_E_ARG;
@@ -670,11 +670,7 @@ int tw_jaeger_baggage_value(char *out, size_t cap, const char *raw, size_t len)
             char ch = (char)c;
             gw_emit(&k, &ch, 1);
         } else {
-            char e[3];
-            e[0] = '%';
-            e[1] = HEX[c >> 4];
-            e[2] = HEX[c & 15];
-            gw_emit(&k, e, 3);
+            gw_emit_pct(&k, c);
         }
     }
     return gw_done(&k);
