@@ -31,18 +31,23 @@ CODEC_PUB := codec/tracewire.h codec/tracewire_relay.h codec/tracewire_gateway.h
 CODEC_OBJ := $(B)/tracewire.o $(B)/tracewire_relay.o $(B)/tracewire_gateway.o
 TEST_INC  := -Icodec -Itools -Itests
 
-demo: deps
+# The main job: a P2P task network on loopback (examples/tasknet/tasknet.mk).
+demo: tasknet-demo
+
+# A tour of the CLI on real headers.
+cli-demo: deps
 	@$(MAKE) --no-print-directory $(B)/tracewire
 	@sh tools/demo.sh $(B)/tracewire
 
-.PHONY: FORCE all demo deps check test units vectors nanopb-cross protoc-cross vector-schema sanitize \
+.PHONY: FORCE all demo cli-demo deps check test units vectors nanopb-cross protoc-cross vector-schema sanitize \
         warnings codec-symbols freestanding install uninstall test-install clean help
 
 all: $(B)/libtracewire.a $(B)/tracewire $(B)/tracewire.pc
 
 help:
 	@echo "make            build the library, the CLI and the pkg-config file"
-	@echo "make demo       a tour of the tracewire CLI (the main job)"
+	@echo "make demo       the main job: a P2P task network on loopback, ending with every task's trace"
+	@echo "make cli-demo   a tour of the tracewire CLI on real headers"
 	@echo "make check      the fast gate: units, vectors, nanopb and protoc cross-checks, sanitizers, warnings"
 	@echo "make test       everything: check, then test-install"
 	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX) (PREFIX=$(PREFIX))"
