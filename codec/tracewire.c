@@ -773,30 +773,50 @@ int tw_header_encode(uint8_t *out, size_t cap, const tw_header_t *h)
  * Prefix block (spec 05 §5.2)
  * ====================================================================== */
 
-int tw_block_measure(const uint8_t *buf, size_t len, unsigned *version, size_t *msg_off,
-                     size_t *msg_len)
+int tw_uvarint_decode(const uint8_t *buf, size_t len, uint64_t *value)
 {
     uint64_t v = 0;
-    size_t i, total;
-
-    if (buf == NULL && len != 0) return TW_E_ARG;
-    if (len < 1) return TW_E_TRUNCATED;
+    size_t i;
+    if ((buf == NULL && len != 0) || value == NULL) return TW_E_ARG;
     for (i = 0;; i++) {
         uint8_t b;
         if (i == TW_BLOCK_LENGTH_MAX_LEN) return TW_E_BLOCK_LENGTH;
-        if (1 + i >= len) return TW_E_TRUNCATED;
-        b = buf[1 + i];
+        if (i >= len) return TW_E_TRUNCATED;
+        b = buf[i];
         v |= (uint64_t)(b & 0x7Fu) << (7 * i);
         if ((b & 0x80u) == 0) {
             if (i > 0 && b == 0) return TW_E_BLOCK_LENGTH; /* not minimal */
-            break;
+            *value = v;
+            return (int)(i + 1);
         }
     }
+}
+
+int tw_uvarint_encode(uint8_t *out, size_t cap, uint64_t value)
+{
+    size_t n = tw__varint_len(value);
+    if (value >> 63) return TW_E_ARG;
+    if (out == NULL) return (int)n;
+    if (cap < n) return TW_E_BUFFER;
+    (void)tw__write_varint(out, value);
+    return (int)n;
+}
+
+int tw_block_measure(const uint8_t *buf, size_t len, unsigned *version, size_t *msg_off, size_t *msg_len)
+{
+    uint64_t v = 0;
+    size_t total;
+    int n;
+
+    if (buf == NULL && len != 0) return TW_E_ARG;
+    if (len < 1) return TW_E_TRUNCATED;
+    n = tw_uvarint_decode(buf + 1, len - 1, &v);
+    if (n < 0) return n;
     if (v > TW_HEADER_MAX_LEN) return TW_E_TOO_LONG;
-    total = 1 + (i + 1) + (size_t)v;
+    total = 1 + (size_t)n + (size_t)v;
     if (len < total) return TW_E_TRUNCATED;
     if (version) *version = buf[0];
-    if (msg_off) *msg_off = i + 2;
+    if (msg_off) *msg_off = 1 + (size_t)n;
     if (msg_len) *msg_len = (size_t)v;
     return (int)total;
 }

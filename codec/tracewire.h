@@ -276,6 +276,15 @@ TW_NODISCARD int tw_block_measure(const uint8_t *buf, size_t len, unsigned *vers
  */
 TW_NODISCARD int tw_block_decode(tw_header_t *h, const uint8_t *buf, size_t len);
 
+/* The multiformats unsigned varint the block's length uses (spec 05 §5.2),
+ * for frames of your own: minimal, at most 9 bytes, values below 2^63.
+ * decode returns the bytes read, TW_E_TRUNCATED if buf ends inside it, or
+ * TW_E_BLOCK_LENGTH if it is not minimal or too long. encode returns the
+ * bytes written (out == NULL measures), TW_E_BUFFER, or TW_E_ARG for a
+ * value of 2^63 or more. */
+TW_NODISCARD int tw_uvarint_decode(const uint8_t *buf, size_t len, uint64_t *value);
+TW_NODISCARD int tw_uvarint_encode(uint8_t *out, size_t cap, uint64_t value);
+
 /* Encode *h as a version-1 block. out == NULL measures. As tw_header_encode. */
 TW_NODISCARD int tw_block_encode(uint8_t *out, size_t cap, const tw_header_t *h);
 

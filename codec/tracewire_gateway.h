@@ -144,7 +144,10 @@ TW_NODISCARD int tw_base64_encode(char *out, size_t cap, const uint8_t *b, size_
  * Write {"trace_id":..,"span_id":..,"trace_flags":"01","correlation_id":..,
  * "tracestate":..,"baggage":..}: present fields only, in that order, no
  * white space, strings escaped per RFC 8259. Returns the length;
- * out == NULL measures.
+ * out == NULL measures. Privacy: tracestate and baggage are written as
+ * they are, so this is the form for task records at rest; for log lines,
+ * redact baggage first (spec 12 §12.6), e.g. with tw_baggage_filter, or
+ * clear h->baggage.
  */
 TW_NODISCARD int tw_json_format(char *out, size_t cap, const tw_header_t *h);
 /*

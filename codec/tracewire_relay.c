@@ -435,6 +435,70 @@ int tw_header_encode_budget(uint8_t *out, size_t cap, const tw_header_t *h, size
     return tw_budget_drop(out, cap, h, budget, dropped);
 }
 
+int tw_block_encode_budget(uint8_t *out, size_t cap, const tw_header_t *h, size_t budget, unsigned *dropped)
+{
+    size_t lenlen;
+    if (dropped) *dropped = 0;
+    if (budget < 2) { /* not even 01 00 fits */
+        int st = tw_header_validate(h);
+        if (st != TW_OK) return st;
+        if (dropped) *dropped = TW_BUDGET_DROPPED_BAGGAGE | TW_BUDGET_DROPPED_TRACESTATE | TW_BUDGET_DROPPED_UNKNOWN |
+                                TW_BUDGET_DROPPED_CONTEXT | TW_BUDGET_DROPPED_CORRELATION_ID;
+        return 0;
+    }
+    /* the length takes 1, 2 or 3 octets: use the first size it fits in */
+    for (lenlen = 1; lenlen <= 3; lenlen++) {
+        size_t room = budget > 1 + lenlen ? budget - 1 - lenlen : 0;
+        int n = tw_header_encode_budget(NULL, 0, h, room, dropped);
+        if (n < 0) return n;
+        if (tw__varint_len((uint64_t)n) > lenlen) continue;
+        if (out == NULL) return (int)(1 + lenlen + (size_t)n);
+        if (cap < 1 + lenlen + (size_t)n) return TW_E_BUFFER;
+        out[0] = TW_WIRE_VERSION;
+        (void)tw__write_varint(out + 1, (uint64_t)n);
+        n = tw_header_encode_budget(out + 1 + lenlen, cap - 1 - lenlen, h, room, dropped);
+        return n < 0 ? n : (int)(1 + lenlen + (size_t)n);
+    }
+    return TW_E_TOO_LONG; /* not reached: a message fits 3 length octets */
+}
+
+/* ======================================================================
+ * The per-trace verbosity hint (spec 10 §10.8.3)
+ * ====================================================================== */
+
+static int tw_hint_key(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+static int tw_hint_val(char c) { return tw_hint_key(c) || c == '.' || c == '_' || c == '-'; }
+
+tw_log_hint tw_log_hint_parse(const char *tracestate, size_t len)
+{
+    tw_text_t v;
+    tw_log_hint hint = TW_LOG_HINT_NONE;
+    size_t i = 0;
+    int logs = 0;
+    if (tw_tracestate_get(tracestate, len, "tw", 2, &v) != 1) return TW_LOG_HINT_NONE;
+    for (;;) { /* tw-entry = tw-key ":" tw-val, joined by ';' */
+        size_t k0 = i, colon, end;
+        if (i == v.len || !(v.ptr[i] >= 'a' && v.ptr[i] <= 'z')) return TW_LOG_HINT_NONE;
+        while (i < v.len && tw_hint_key(v.ptr[i])) i++;
+        if (i == v.len || v.ptr[i] != ':') return TW_LOG_HINT_NONE;
+        colon = i++;
+        while (i < v.len && tw_hint_val(v.ptr[i])) i++;
+        end = i;
+        if (end == colon + 1) return TW_LOG_HINT_NONE;
+        if (colon - k0 == 3 && memcmp(v.ptr + k0, "log", 3) == 0) {
+            size_t n = end - colon - 1;
+            const char *val = v.ptr + colon + 1;
+            if (logs++) return TW_LOG_HINT_NONE; /* the log key twice gives no hint */
+            hint = n == 5 && memcmp(val, "debug", 5) == 0   ? TW_LOG_HINT_DEBUG
+                   : n == 5 && memcmp(val, "trace", 5) == 0 ? TW_LOG_HINT_TRACE
+                                                            : TW_LOG_HINT_NONE;
+        }
+        if (i == v.len) return hint;
+        if (v.ptr[i] != ';') return TW_LOG_HINT_NONE;
+        i++;
+    }
+}
+
 /* ======================================================================
  * Trust boundaries (spec 10 §10.7) and the response direction (§10.10)
  * ====================================================================== */

@@ -86,6 +86,25 @@ TW_NODISCARD int tw_relay_edit(uint8_t *out, size_t cap, const uint8_t *in, size
 TW_NODISCARD int tw_header_encode_budget(uint8_t *out, size_t cap, const tw_header_t *h,
                                          size_t budget, unsigned *dropped);
 
+/* The same for a whole prefix block: version byte, length and message
+ * within `budget` octets. A budget below 2 leaves no room for even the
+ * empty block: the result is 0 (send no block). */
+TW_NODISCARD int tw_block_encode_budget(uint8_t *out, size_t cap, const tw_header_t *h,
+                                        size_t budget, unsigned *dropped);
+
+/* ---- The per-trace verbosity hint (spec 10 §10.8.3) -------------------- */
+
+typedef enum tw_log_hint {
+    TW_LOG_HINT_NONE = 0,  /* no hint, or one that gives none (rule 4) */
+    TW_LOG_HINT_DEBUG = 1, /* tw=log:debug: log DEBUG and above for this trace */
+    TW_LOG_HINT_TRACE = 2  /* tw=log:trace: log everything for this trace */
+} tw_log_hint;
+
+/* Read the `log` entry of the tracestate member `tw`. An invalid list, a
+ * `tw` value that breaks its grammar, a repeated `log` key or another value
+ * all give TW_LOG_HINT_NONE. */
+tw_log_hint tw_log_hint_parse(const char *tracestate, size_t len);
+
 /* ---- Trust boundaries (spec 10 §10.7) ---------------------------------- */
 
 /* The context a restarted trace links back to. */

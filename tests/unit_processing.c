@@ -259,6 +259,70 @@ static void test_response_tells_continued_restarted_and_sampling_upgrades(void *
     assert_int_equal(up, 0);
 }
 
+static void test_uvarint_is_minimal_and_at_most_9_bytes(void **state)
+{
+    static const uint64_t values[] = {0, 1, 127, 128, 16383, 16384, ((uint64_t)1 << 63) - 1};
+    uint8_t buf[16];
+    uint64_t v;
+    size_t k;
+    int n;
+    (void)state;
+    for (k = 0; k < sizeof values / sizeof *values; k++) {
+        n = tw_uvarint_encode(buf, sizeof buf, values[k]);
+        assert_true(n >= 1 && n <= 9);
+        assert_int_equal(tw_uvarint_encode(NULL, 0, values[k]), n);
+        assert_int_equal(tw_uvarint_decode(buf, (size_t)n, &v), n);
+        assert_true(v == values[k]);
+        if (n > 1) assert_int_equal(tw_uvarint_decode(buf, (size_t)n - 1, &v), TW_E_TRUNCATED);
+        assert_int_equal(tw_uvarint_encode(buf, (size_t)n - 1, values[k]), TW_E_BUFFER);
+    }
+    assert_int_equal(tw_uvarint_encode(buf, sizeof buf, (uint64_t)1 << 63), TW_E_ARG);
+    assert_int_equal(tw_uvarint_decode((const uint8_t *)"\x81\x00", 2, &v), TW_E_BLOCK_LENGTH);
+    assert_int_equal(tw_uvarint_decode((const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10, &v),
+                     TW_E_BLOCK_LENGTH);
+}
+
+static void test_block_budget_never_exceeds_the_budget(void **state)
+{
+    tw_header_t h = big_header();
+    uint8_t out[256];
+    int full = tw_block_encode(NULL, 0, &h);
+    long b;
+    (void)state;
+    for (b = full + 2; b >= 0; b--) {
+        unsigned dropped;
+        tw_header_t d;
+        int n = tw_block_encode_budget(out, sizeof out, &h, (size_t)b, &dropped);
+        assert_true(n >= 0 && n <= b);
+        if (b >= full) assert_int_equal(n, full);
+        if (n > 0) assert_int_equal(tw_block_decode(&d, out, (size_t)n), n);
+        else assert_true(b < 2);
+    }
+}
+
+static void test_log_hint_reads_only_a_well_formed_single_log_entry(void **state)
+{
+    static const struct {
+        const char *ts;
+        tw_log_hint want;
+    } rows[] = {
+        {"tw=log:debug", TW_LOG_HINT_DEBUG},
+        {"congo=x,tw=log:trace;zz:1", TW_LOG_HINT_TRACE},
+        {"tw=zz:1;log:debug", TW_LOG_HINT_DEBUG},
+        {"tw=log:info", TW_LOG_HINT_NONE},
+        {"tw=log:debug;log:trace", TW_LOG_HINT_NONE},
+        {"tw=log:", TW_LOG_HINT_NONE},
+        {"tw=Log:debug", TW_LOG_HINT_NONE},
+        {"tw=log:debug;", TW_LOG_HINT_NONE},
+        {"x=1", TW_LOG_HINT_NONE},
+        {"TW=log:debug", TW_LOG_HINT_NONE}, /* an invalid list gives nothing */
+    };
+    size_t k;
+    (void)state;
+    for (k = 0; k < sizeof rows / sizeof *rows; k++)
+        assert_int_equal(tw_log_hint_parse(rows[k].ts, strlen(rows[k].ts)), rows[k].want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +336,9 @@ int main(void)
         cmocka_unit_test(test_trust_restart_links_the_old_context_and_ignores_the_incoming_sampled_flag),
         cmocka_unit_test(test_allow_lists_keep_only_listed_keys_in_order),
         cmocka_unit_test(test_response_tells_continued_restarted_and_sampling_upgrades),
+        cmocka_unit_test(test_uvarint_is_minimal_and_at_most_9_bytes),
+        cmocka_unit_test(test_block_budget_never_exceeds_the_budget),
+        cmocka_unit_test(test_log_hint_reads_only_a_well_formed_single_log_entry),
     };
     return cmocka_run_group_tests_name("processing", tests, NULL, NULL);
 }

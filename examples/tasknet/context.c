@@ -98,44 +98,15 @@ int ctx_set_log_hint(tn_ctx *c, const char *level)
     return 0;
 }
 
-static int is_key_char(char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-}
-
-static int is_val_char(char ch)
-{
-    return is_key_char(ch) || ch == '.' || ch == '_' || ch == '-';
-}
-
 int ctx_log_hint(const tn_ctx *c, char *out, size_t cap)
 {
-    tw_text_t v;
-    size_t i = 0, found = 0;
+    tw_log_hint hint;
     out[0] = '\0';
-    if (!c->has_trace || c->ts_len == 0) return 0;
-    if (tw_tracestate_get(c->tracestate, c->ts_len, "tw", 2, &v) != 1) return 0;
-    /* tw-value = tw-entry *( ";" tw-entry ); tw-entry = tw-key ":" tw-val */
-    for (;;) {
-        size_t key = i, colon, end;
-        while (i < v.len && is_key_char(v.ptr[i])) i++;
-        if (i == key || i >= v.len || v.ptr[i] != ':') return 0;
-        colon = i++;
-        while (i < v.len && is_val_char(v.ptr[i])) i++;
-        end = i;
-        if (end == colon + 1) return 0;
-        if (colon - key == 3 && memcmp(v.ptr + key, "log", 3) == 0) {
-            size_t len = end - colon - 1;
-            if (found++ || len >= cap) return 0; /* the log key twice gives no hint */
-            memcpy(out, v.ptr + colon + 1, len);
-            out[len] = '\0';
-        }
-        if (i == v.len) break;
-        if (v.ptr[i] != ';') return 0;
-        i++;
-    }
-    if (!found) out[0] = '\0';
-    return found == 1;
+    if (!c->has_trace || c->ts_len == 0 || cap < 6) return 0;
+    hint = tw_log_hint_parse(c->tracestate, c->ts_len); /* spec 10 §10.8.3 */
+    if (hint == TW_LOG_HINT_NONE) return 0;
+    memcpy(out, hint == TW_LOG_HINT_DEBUG ? "debug" : "trace", 6);
+    return 1;
 }
 
 int ctx_sampled(const tn_ctx *c)

@@ -9,51 +9,35 @@
 #include "io.h"
 #include "tracewire_relay.h"
 
-static size_t uvarint_put(uint8_t *out, size_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        out[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    out[n++] = (uint8_t)v;
-    return n;
-}
-
 int frame_write_body(int fd, const uint8_t *body, size_t len)
 {
     uint8_t prefix[FRAME_LEN_MAX + 1];
-    size_t n;
+    int n;
     if (len > FRAME_MAX) return -1;
-    n = uvarint_put(prefix, len);
-    if (io_write_all(fd, prefix, n) != 0) return -1;
+    n = tw_uvarint_encode(prefix, sizeof prefix, len);
+    if (n < 0 || io_write_all(fd, prefix, (size_t)n) != 0) return -1;
     return io_write_all(fd, body, len);
 }
 
 int frame_build_body(uint8_t *out, size_t cap, const tn_ctx *hop, const uint8_t *payload,
                      size_t payload_len, unsigned *dropped)
 {
-    uint8_t msg[TW_HEADER_MAX_LEN];
-    size_t budget, off;
-    int n = 0;
+    static const tw_header_t none; /* no context: the empty block 01 00 */
+    tw_header_t h;
+    int n;
     *dropped = 0;
     if (payload_len > FRAME_MAX - 2 || cap < FRAME_MAX) return -1;
-    /* Budget: the frame limit minus the payload and the block's own framing
-     * (a version byte and at most 3 length bytes). */
-    budget = FRAME_MAX - payload_len;
-    budget = budget > 4 ? budget - 4 : 0;
-    if (hop) {
-        tw_header_t h;
-        ctx_to_header(&h, hop);
-        n = tw_header_encode_budget(msg, sizeof msg, &h, budget, dropped);
-        if (n < 0) n = 0; /* tracing never fails the frame: send the empty block */
+    /* The block gets what the frame limit leaves after the payload
+     * (spec 10 §10.6): it shrinks, the frame never grows past the limit. */
+    if (hop) ctx_to_header(&h, hop);
+    n = tw_block_encode_budget(out, cap, hop ? &h : &none, FRAME_MAX - payload_len, dropped);
+    if (n < 2) { /* tracing never fails the frame: send the empty block */
+        out[0] = TW_WIRE_VERSION;
+        out[1] = 0;
+        n = 2;
     }
-    out[0] = TW_WIRE_VERSION;
-    off = 1 + uvarint_put(out + 1, (size_t)n);
-    memcpy(out + off, msg, (size_t)n);
-    off += (size_t)n;
-    memcpy(out + off, payload, payload_len);
-    return (int)(off + payload_len);
+    memcpy(out + n, payload, payload_len);
+    return n + (int)payload_len;
 }
 
 int frame_read_some(int fd, frame_reader_t *r)
@@ -69,16 +53,14 @@ int frame_read_some(int fd, frame_reader_t *r)
 
 int frame_next(frame_reader_t *r, frame_t *f)
 {
-    size_t len = 0, i = 0, off, msg_off = 0, msg_len = 0;
+    size_t len, i, off, msg_off = 0, msg_len = 0;
+    uint64_t v;
     unsigned version = 0;
-    int n;
-    for (;;) { /* the frame length: a minimal uvarint of at most 3 bytes */
-        if (i >= r->len) return 0;
-        if (i == FRAME_LEN_MAX) return -1;
-        len |= (size_t)(r->buf[i] & 0x7f) << (7 * i);
-        if (!(r->buf[i++] & 0x80)) break;
-    }
-    if ((i > 1 && r->buf[i - 1] == 0) || len > FRAME_MAX || len < 2) return -1;
+    int n = tw_uvarint_decode(r->buf, r->len < FRAME_LEN_MAX ? r->len : FRAME_LEN_MAX, &v);
+    if (n == TW_E_TRUNCATED && r->len < FRAME_LEN_MAX) return 0; /* the length is still arriving */
+    if (n < 0 || v > FRAME_MAX || v < 2) return -1;   /* not a minimal length of at most 3 bytes */
+    i = (size_t)n;
+    len = (size_t)v;
     if (r->len - i < len) return 0;
     memset(f, 0, sizeof *f);
     f->body = r->buf + i;
