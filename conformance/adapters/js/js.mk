@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # tracewire-js (the independent JavaScript implementation): its self-test, and a conformance run of it alone.
-# Not picked up by the top-level `-include conformance/*.mk`; include this file from there to enable it.
+# Included by the top-level Makefile (`-include conformance/adapters/*/*.mk`).
 # `make conformance` (conformance/conformance.mk) already runs this adapter; js-conformance runs only it.
 TWJS_DIR := conformance/adapters/js
 

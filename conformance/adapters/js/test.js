@@ -46,7 +46,12 @@ const classes = {
   TW_E_CONTEXT: 'invalid', TW_E_TRACESTATE: 'invalid', TW_E_BAGGAGE: 'invalid', TW_E_UNKNOWN_FIELD: 'invalid',
   TW_E_TOO_LONG: 'limit', TW_E_TOO_MANY_UNKNOWN: 'limit', TW_E_TOO_MANY_MEMBERS: 'limit', TW_E_VERSION: 'version',
   TW_E_ARG: 'usage', TW_E_BUFFER: 'usage', TW_E_RANDOM: 'usage', TW_E_NO_RANDOM: 'usage',
+  // §11.13
+  TW_E_BASE64: 'malformed', TW_E_JSON: 'malformed', TW_E_TRACEPARENT: 'invalid', TW_E_B3: 'invalid',
+  TW_E_JAEGER: 'invalid', TW_E_GRPC_TRACE_BIN: 'invalid', TW_E_JSON_FIELD: 'invalid',
 };
+const numbers = { TW_E_BASE64: -23, TW_E_JSON: -24, TW_E_TRACEPARENT: -39, TW_E_B3: -40, TW_E_JAEGER: -41, TW_E_GRPC_TRACE_BIN: -42, TW_E_JSON_FIELD: -43 };
+for (const [name, n] of Object.entries(numbers)) check('§11.13 number of ' + name, tw.STATUS[name] === n);
 for (const [name, cls] of Object.entries(classes)) {
   check('class of ' + name, tw.statusClass(tw.STATUS[name]) === cls);
   check('name of ' + name, tw.statusName(tw.STATUS[name]) === name);
@@ -274,6 +279,286 @@ check('built-in random source', tw.generateTraceId().length === 16 && tw.generat
     }
   }
   check('mutation: statuses only, canonical <=> round trip (' + decoded + ' decoded)', ok);
+}
+
+// ===========================================================================
+// Chapters 10 and 11: what the vectors do not reach.
+// ===========================================================================
+const textops = require('./textops.js');
+const proc = require('./processing.js');
+const gw = require('./gateway.js');
+const S2 = hex('b7ad6b7169203331');
+
+// --- §10.4.1: set_span_id.
+{
+  const out = proc.setSpanId(hex(minimal), S2);
+  check('§10.4.1 note: minimal header changes bytes 20..27 only', tw.formatHex(out) === minimal.slice(0, 40) + 'b7ad6b7169203331' + minimal.slice(56));
+  const big = new Uint8Array(16385);
+  big.set(hex(minimal));
+  expectStatus('set_span_id: over 16384 bytes', () => proc.setSpanId(big, S2), 'TW_E_TOO_LONG');
+  // Structure rules only: a ninth unknown field and an over-long earlier span_id are not its business.
+  const nine = minimal + '3801'.repeat(9);
+  check('set_span_id: nine unknown fields are structure-valid', tw.formatHex(proc.setSpanId(hex(nine), S2)).slice(40, 56) === 'b7ad6b7169203331');
+  expectStatus('set_span_id: last span_id of 9 bytes', () => proc.setSpanId(hex(minimal + '1209' + '00'.repeat(9)), S2), 'TW_E_CONTEXT');
+  expectStatus('set_span_id: empty last span_id', () => proc.setSpanId(hex(minimal + '1200'), S2), 'TW_E_CONTEXT');
+  expectStatus('set_span_id: 7-byte new span-id', () => proc.setSpanId(hex(minimal), S2.subarray(1)), 'TW_E_ARG');
+}
+
+// --- §10.4.2: edit.
+{
+  expectStatus('edit: mask 0x100', () => proc.editHeader(hex(minimal), { spanId: S2, flagsSet: 0x100 }), 'TW_E_ARG');
+  // Several trace_flags occurrences copied (flags not named): the tracestate goes after the last one.
+  const m = hex('0a104bf92f3577b34da6a3ce929d0e0e4736120800f067aa0ba902b7' + '1801' + '3801' + '1803');
+  const out = proc.editHeader(m, { tracestatePut: { key: 'k', value: 'v' } });
+  check('edit: tracestate after the last trace_flags of the output', tw.formatHex(out).endsWith('180138011803' + '2a036b3d76'));
+  // An empty occurrence is an occurrence: replaced where it is.
+  const e0 = hex('2a00' + minimal);
+  check('edit: empty tracestate occurrence replaced in place', tw.formatHex(proc.editHeader(e0, { tracestatePut: { key: 'k', value: 'v' } })).startsWith('2a036b3d76'));
+  // An output over 16384 bytes.
+  const near = new Uint8Array(16384);
+  near.set(hex(minimal));
+  // A single unknown field filling the message to exactly 16384 bytes.
+  const payload = 16384 - 30 - 1 - 2;
+  near[30] = 0x3a;
+  near[31] = 0x80 | (payload & 0x7f);
+  near[32] = payload >> 7;
+  check('edit: a 16384-byte header decodes', tw.decodeHeader(near).header.unknown.length === 1);
+  expectStatus('edit: output over 16384 bytes', () => proc.editHeader(near, { tracestatePut: { key: 'k', value: 'v' } }), 'TW_E_TOO_LONG');
+  check('edit: span-id alone stays within 16384', proc.editHeader(near, { spanId: S2 }).length === 16384);
+  // Property: a canonical message stays canonical and decodes to the edited values.
+  let ok = true;
+  const texts = ['', 'a=1', 'vendora=x,tw=log:trace', 'k=old'];
+  for (const flags of [0, 1, 2, 3, 0x81]) {
+    for (const ts of texts) {
+      for (const corr of [false, true]) {
+        const values = { traceId: T, spanId: S, traceFlags: flags, tracestate: ts, baggage: 'b=1', unknown: [hex('3801')] };
+        if (corr) values.correlationId = C;
+        const msg = tw.encodeHeader(values);
+        for (const edit of [{ spanId: S2 }, { spanId: S2, flagsSet: 1 }, { spanId: S2, flagsClear: 1 }, { tracestatePut: { key: 'k', value: 'v' } },
+          { spanId: S2, flagsClear: 1, tracestatePut: { key: 'tw', value: 'log:debug' } }]) {
+          const r = tw.decodeHeader(proc.editHeader(msg, edit));
+          const h = r.header;
+          const wantFlags = ((flags | (edit.flagsSet || 0)) & ~(edit.flagsClear || 0));
+          const wantTs = edit.tracestatePut ? textops.tracestatePut(ts, edit.tracestatePut.key, edit.tracestatePut.value) : ts;
+          if (!r.canonical || h.traceFlags !== wantFlags || Buffer.from(h.tracestate).toString() !== wantTs ||
+            tw.formatHex(h.spanId) !== tw.formatHex(edit.spanId || S) || h.unknown.length !== 1) {
+            ok = false;
+            console.log('edit property failed: ' + tw.formatHex(msg) + ' ' + JSON.stringify(edit));
+          }
+        }
+      }
+    }
+  }
+  check('edit: canonical in, canonical out, edited values', ok);
+  check('edit: names nothing, returns a copy', tw.formatHex(proc.editHeader(m, {})) === tw.formatHex(m));
+}
+
+// --- §10.4: mutated messages that decode: both operations give what decoding promises.
+{
+  let seed = 0x1234567;
+  const rnd = (n) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const seeds = [minimal, tw.formatHex(every), '3801' + minimal + '1803' + '2a03613d31' + '4a00', minimal + '2a03413d31' + '3208613d312c2c623d32'];
+  let ok = true;
+  let tried = 0;
+  for (let i = 0; i < 20000 && ok; i++) {
+    const b = Array.from(hex(seeds[rnd(seeds.length)]));
+    for (let e = 0, n = 1 + rnd(2); e < n; e++) {
+      const at = rnd(b.length + 1);
+      switch (rnd(3)) {
+        case 0: b[Math.min(at, b.length - 1)] = rnd(256); break;
+        case 1: b.splice(at, 0, rnd(256)); break;
+        default: b.splice(at, 1);
+      }
+    }
+    const msg = Uint8Array.from(b);
+    let d;
+    try {
+      d = tw.decodeHeader(msg);
+    } catch (e) {
+      continue;
+    }
+    if (d.header.traceId.length === 0) continue;
+    tried++;
+    const set = proc.setSpanId(msg, S2);
+    const ds = tw.decodeHeader(set);
+    if (set.length !== msg.length || tw.formatHex(ds.header.spanId) !== tw.formatHex(S2) || ds.canonical !== d.canonical) ok = false;
+    const ed = tw.decodeHeader(proc.editHeader(msg, { spanId: S2, flagsClear: 1, tracestatePut: { key: 'k', value: 'v' } }));
+    const wantTs = textops.tracestatePut(d.header.tracestate, 'k', 'v');
+    if (tw.formatHex(ed.header.spanId) !== tw.formatHex(S2) || ed.header.traceFlags !== (d.header.traceFlags & ~1) ||
+      Buffer.from(ed.header.tracestate).toString() !== wantTs || ed.header.unknown.length !== d.header.unknown.length ||
+      tw.formatHex(ed.header.baggage) !== tw.formatHex(d.header.baggage) || tw.formatHex(ed.header.traceId) !== tw.formatHex(d.header.traceId)) {
+      ok = false;
+    }
+    if (!ok) console.log('relay mutation failed on ' + tw.formatHex(msg));
+  }
+  check('relay ops on mutated messages (' + tried + ' with context)', ok && tried > 1000);
+}
+
+// --- §10.6: budget.
+{
+  const values = { traceId: T, spanId: S, traceFlags: 1, correlationId: C, tracestate: 'a=1,big=' + 'x'.repeat(130) + ',b=2', baggage: 'k=v;p, z=1', unknown: [hex('3801'), hex('4a02beef')] };
+  let ok = true;
+  for (let b = -5; b <= 260; b++) {
+    const r = proc.encodeWithinBudget(values, b);
+    if (r.message.length > Math.max(b, 0)) ok = false;
+    const again = tw.decodeHeader(r.message);
+    if (!again.canonical) ok = false;
+  }
+  check('budget: every result fits and is canonical', ok);
+  check('budget: above 16384 means 16384', proc.encodeWithinBudget(values, 1e9).dropped.length === 0);
+  const blank = proc.encodeWithinBudget({ traceId: T, spanId: S, traceFlags: 1, tracestate: ' , ' }, 30);
+  check('budget: a tracestate without members vanishes by normalising, unreported', blank.message.length === 30 && blank.dropped.length === 0);
+  expectStatus('budget: invalid baggage refused', () => proc.encodeWithinBudget({ baggage: 'a=1,,b=2' }, 100), 'TW_E_BAGGAGE');
+}
+
+// --- §10.7.2: restart.
+{
+  const src = source('0af7651916cd43dd8448eb211c80319c' + 'e457b5a2e4d86bd1', []);
+  expectStatus('restart: invalid baggage with an allow-list', () => proc.trustRestart({ traceId: T, spanId: S, baggage: 'a=1,,b=2' }, false, src, ['a']), 'TW_E_BAGGAGE');
+  const r = proc.trustRestart({ correlationId: C }, true, source('11'.repeat(24), []), null);
+  check('restart: no context, no link; flags 03', r.link === null && r.header.traceFlags === 3);
+  expectStatus('restart: no random source', () => proc.trustRestart({}, false, null, null), 'TW_E_NO_RANDOM');
+}
+
+// --- §10.10: classify.
+check('classify: response null is none', proc.classifyResponse({ traceId: T, traceFlags: 0 }, null).relation === 'none');
+check('classify: request null counts as not sampled', proc.classifyResponse(null, { traceId: T, spanId: S, traceFlags: 1 }).sampledUpgrade === true);
+
+// --- §11.1: traceparent round trip over every flags value.
+{
+  let ok = true;
+  for (let f = 0; f < 256; f++) {
+    const t = gw.formatTraceparent({ traceId: T, spanId: S, traceFlags: f });
+    const r = gw.parseTraceparent(t);
+    if (t.length !== 55 || r.traceFlags !== f || r.version !== 0) ok = false;
+  }
+  check('§11.1.3 every flags value round-trips as two digits', ok);
+  expectStatus('traceparent: version 00 with future tail', () => gw.parseTraceparent('00-' + tw.formatHex(T) + '-' + tw.formatHex(S) + '-01-x'), 'TW_E_TRACEPARENT');
+}
+
+// --- §11.2: tracestate operations.
+{
+  const m513 = 'k'.repeat(256) + '=' + 'v'.repeat(256);
+  check('§11.2.4 a 513-octet member is dropped whole for 512', textops.tracestateTruncate(m513, 512) === '');
+  check('§11.2.4 and kept for 513', textops.tracestateTruncate(m513, 513) === m513);
+  // put: the new member is never dropped, the others fit 4096 - len - 1.
+  const eight = [];
+  for (let i = 0; i < 7; i++) eight.push('m' + i + 'k'.repeat(254) + '=' + 'v'.repeat(256));
+  const r = textops.tracestatePut(eight.join(','), 'z' + 'k'.repeat(255), 'n'.repeat(256));
+  check('§11.2.3 put result within 4096', r.length <= 4096 && r.startsWith('z') && tw.tracestateStatus(Buffer.from(r)) === undefined);
+  check('get: missing key is null', textops.tracestateGet('a=1', 'b') === null);
+  expectStatus('get: invalid list reported before an invalid key', () => textops.tracestateGet('A=1', 'ROJO'), 'TW_E_TRACESTATE');
+  check('put: a leading space belongs to the value', textops.tracestatePut('a=1', 'k', ' v') === 'k= v,a=1');
+}
+
+// --- §11.3: baggage.
+{
+  const v = (t) => textops.baggageMembers(t)[0].value;
+  check('§11.3.2 %FF gives one U+FFFD', v('k=%FF') === '\ufffd');
+  check('§11.3.2 %E2%82 gives one U+FFFD', v('k=%E2%82') === '\ufffd');
+  check('§11.3.2 %C0%AF gives two', v('k=%C0%AF') === '\ufffd\ufffd');
+  check('§11.3.2 %ED%A0%80 gives three', v('k=%ED%A0%80') === '\ufffd\ufffd\ufffd');
+  check('§11.3.2 a leading U+FEFF is kept', v('k=%EF%BB%BFx') === '\ufeffx');
+  check('§11.3.2 at most three octets per raw octet', Buffer.from(v('k=' + '%FF'.repeat(100))).length <= 300 * 3);
+  // encode then members gives the value back, for every octet value.
+  let ok = true;
+  for (let c = 1; c < 0x80; c++) {
+    const value = 'a' + String.fromCharCode(c) + 'b';
+    const t = textops.baggageEncode([{ key: 'k', value }]);
+    if (tw.baggageStatus(Buffer.from(t)) !== undefined || v(t) !== value) ok = false;
+  }
+  check('§11.3.3 encode and decode are inverse for every ASCII character', ok);
+  check('§11.3.3 non-ASCII round trip', v(textops.baggageEncode([{ key: 'k', value: 'é€😀' }])) === 'é€😀');
+  check('sanitize: text of only OWS pieces', JSON.stringify(textops.baggageSanitize(' , ')) === '{"text":"","dropped":0}');
+  expectStatus('members: the empty text is not valid baggage', () => textops.baggageMembers(''), 'TW_E_BAGGAGE');
+  check('properties: trailing OWS after a key-only property', textops.propertiesValid('p1 ;p2=x'));
+  check('properties: leading OWS refused', !textops.propertiesValid(' p1'));
+}
+
+// --- §11.7: base64 of every length round-trips; the padded form decodes too.
+{
+  let ok = true;
+  for (let n = 0; n < 40; n++) {
+    const b = new Uint8Array(n).map((_, i) => (i * 37 + n) & 0xff);
+    const t = gw.encodeBase64(b);
+    const padded = t + '='.repeat((4 - (t.length % 4)) % 4);
+    if (tw.formatHex(gw.decodeBase64(t)) !== tw.formatHex(b) || tw.formatHex(gw.decodeBase64(padded)) !== tw.formatHex(b)) ok = false;
+    if (t !== Buffer.from(b).toString('base64').replace(/=+$/, '')) ok = false;
+  }
+  check('§11.7.3 base64 round trip, padded and not', ok);
+  expectStatus('base64: padding after a complete group', () => gw.decodeBase64('AAAA='), 'TW_E_BASE64');
+  expectStatus('base64: a lone "="', () => gw.decodeBase64('='), 'TW_E_BASE64');
+  expectStatus('grpc-trace-bin: empty base64 is empty input', () => gw.parseGrpcTraceBin(gw.decodeBase64('')), 'TW_E_GRPC_TRACE_BIN');
+}
+
+// --- §11.8: the JSON form.
+{
+  const h = { traceId: T, spanId: S, traceFlags: 0x81, correlationId: C, tracestate: 'v=a"b\\c', baggage: 'k=v' };
+  const t = gw.formatJsonForm(h);
+  const r = gw.parseJsonForm(t);
+  check('§11.8 format then parse', tw.formatHex(r.header.traceId) === tw.formatHex(T) && r.header.traceFlags === 0x81 &&
+    Buffer.from(r.header.tracestate).toString() === 'v=a"b\\c' && r.discardedTracestate === false);
+  check('§11.8.2 empty header is {}', gw.formatJsonForm({}) === '{}');
+  check('§11.8.2 control characters as \\u00xx', gw.formatJsonForm({ traceId: T, spanId: S, tracestate: 'a\u001fb' }).includes('a\\u001fb'));
+  expectStatus('json: repeated key after null', () => gw.parseJsonForm('{"span_id":null,"span_id":null}'), 'TW_E_JSON_FIELD');
+  expectStatus('json: invalid UTF-8 in a string', () => gw.parseJsonForm(hex('7b2261223a22ff227d')), 'TW_E_JSON');
+  expectStatus('json: overlong UTF-8', () => gw.parseJsonForm(hex('7b2261223a22c0af227d')), 'TW_E_JSON');
+  expectStatus('json: byte order mark', () => gw.parseJsonForm(hex('efbbbf7b7d')), 'TW_E_JSON');
+  expectStatus('json: tracestate over 4096 octets', () => gw.parseJsonForm('{"tracestate":"' + 'a'.repeat(4097) + '"}'), 'TW_E_TOO_LONG');
+  // Mutation: the reader never fails with anything but a status.
+  let seed = 12345;
+  const rnd = (n) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const base = Buffer.from('{"a":[1,-2.5e3,{"b":null}],"trace_id":"' + tw.formatHex(T) + '","span_id":"' + tw.formatHex(S) + '","s":"\\u00e9\\n"}');
+  let fine = true;
+  for (let i = 0; i < 5000; i++) {
+    const b = Array.from(base);
+    b[rnd(b.length)] = rnd(256);
+    try {
+      gw.parseJsonForm(Uint8Array.from(b));
+    } catch (e) {
+      if (!(e instanceof tw.TracewireError)) {
+        fine = false;
+        console.log('json: non-status failure: ' + e.stack);
+        break;
+      }
+    }
+  }
+  check('json: mutations fail only with statuses', fine);
+}
+
+// --- §11.9: thresholds.
+check('§11.9.2 th:8 is 50 %', gw.parseOt('ot=th:8').threshold === '80000000000000');
+check('§11.9.4 0x00800000000000 is written 008', gw.setOtThreshold('', '00800000000000') === 'ot=th:008');
+expectStatus('§11.9.4 a value over 256 characters', () => gw.setOtThreshold('ot=th:8;x:' + 'a'.repeat(246), 'ffffffffffffff'), 'TW_E_TRACESTATE');
+check('§10.8.3 tw=log:debug is a hint', gw.debugHint('tw=log:debug') && gw.debugHint('a=1,tw=x:1;log:trace'));
+check('§10.8.3 a repeated log entry is no hint', !gw.debugHint('tw=log:debug;log:debug') && !gw.debugHint('tw=log:info'));
+
+// --- §11.10.4: the example, byte for byte.
+{
+  const r = gw.gatewayExtract([
+    ['TRACEPARENT', 'cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-ff-future'],
+    ['tracestate', 'vendor=x'],
+    ['tracestate', ''],
+    ['baggage', 'user=alice, bad="x"'],
+    ['Tracewire-Correlation-Id', '017F22E2-79B0-755A-BF00-123456789ABC'],
+  ]);
+  const out = gw.gatewayInject(r.header, S2);
+  check('§11.10.4 example', JSON.stringify(out) === JSON.stringify([
+    ['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-ff'],
+    ['tracestate', 'vendor=x'],
+    ['baggage', 'user=alice'],
+    ['tracewire-correlation-id', '017f22e2-79b0-755a-bf00-123456789abc'],
+  ]));
+  const j = gw.gatewayExtract([['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'], ['uberctx-k', 'v']]);
+  check('§11.10.1 uberctx baggage with a traceparent context', j.source === 'traceparent' && Buffer.from(j.header.baggage).toString() === 'k=v');
 }
 
 console.log(passed + ' passed, ' + failed + ' failed');

@@ -18,6 +18,8 @@ const STATUS = Object.freeze({
   TW_E_BLOCK_LENGTH: -20,
   TW_E_HEX: -21,
   TW_E_UUID_TEXT: -22,
+  TW_E_BASE64: -23, // §11.13
+  TW_E_JSON: -24, // §11.13
   TW_E_ID_LENGTH: -32,
   TW_E_ZERO_ID: -33,
   TW_E_FLAGS: -34,
@@ -25,6 +27,11 @@ const STATUS = Object.freeze({
   TW_E_TRACESTATE: -36,
   TW_E_BAGGAGE: -37,
   TW_E_UNKNOWN_FIELD: -38,
+  TW_E_TRACEPARENT: -39, // §11.13
+  TW_E_B3: -40, // §11.13
+  TW_E_JAEGER: -41, // §11.13
+  TW_E_GRPC_TRACE_BIN: -42, // §11.13
+  TW_E_JSON_FIELD: -43, // §11.13
   TW_E_TOO_LONG: -48,
   TW_E_TOO_MANY_UNKNOWN: -49,
   TW_E_TOO_MANY_MEMBERS: -50,
@@ -299,12 +306,16 @@ function isTracestateChr(c) {
 }
 
 /**
- * Checks a tracestate text (bytes) in the order of §4.2.5 and returns
- * undefined when valid, or the status name of the first failing check.
+ * Scans a tracestate text (bytes) in the order of §4.2.5. Check 1 (length)
+ * runs only when `checkLength` is true: the list operations of §11.2.3 and
+ * §11.2.4 take lists longer than 4096 octets. Returns the status name of the
+ * first failing check, or undefined when valid; when `members` is an array,
+ * each non-empty list-member is pushed to it as {key, value, start, end}
+ * (strings, and the member's byte range without the OWS around it).
  */
-function tracestateStatus(b) {
+function scanTracestate(b, checkLength, members) {
   // Check 1: octet length.
-  if (b.length > LIMITS.TRACESTATE_MAX_LEN) return 'TW_E_TOO_LONG';
+  if (checkLength && b.length > LIMITS.TRACESTATE_MAX_LEN) return 'TW_E_TOO_LONG';
   // Check 2: non-empty list-members.
   const pieces = splitPieces(b);
   if (countNonBlank(pieces) > LIMITS.TRACESTATE_MAX_MEMBERS) return 'TW_E_TOO_MANY_MEMBERS';
@@ -339,8 +350,17 @@ function tracestateStatus(b) {
     const key = octetsToString(b.subarray(s, k));
     if (keys.has(key)) return 'TW_E_TRACESTATE';
     keys.add(key);
+    if (members) members.push({ key, value: octetsToString(b.subarray(vs, e)), start: s, end: e });
   }
   return undefined;
+}
+
+/**
+ * Checks a tracestate text (bytes) in the order of §4.2.5 and returns
+ * undefined when valid, or the status name of the first failing check.
+ */
+function tracestateStatus(b) {
+  return scanTracestate(b, true, null);
 }
 
 function isTchar(c) {
@@ -1008,4 +1028,30 @@ module.exports = {
   generateUuid4,
   generateUuid7,
   builtinRandom,
+  // Internals shared with the chapter 10 and 11 modules (processing.js, textops.js, gateway.js).
+  internal: {
+    fail,
+    EMPTY,
+    allZero,
+    bytesEqual,
+    octetsToString,
+    textBytes,
+    isBytes,
+    isOws,
+    isTchar,
+    isBaggageOctet,
+    isLcalphaOrDigit,
+    isTracestateKeyChar,
+    isTracestateChr,
+    isTracestateNblkChr,
+    splitPieces,
+    scanTracestate,
+    baggageMemberValid,
+    readField,
+    varintSize,
+    writeVarint,
+    checkValues,
+    encodedSize,
+    writeMessage,
+  },
 };
