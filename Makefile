@@ -26,7 +26,7 @@ VECTORS   := conformance/vectors
 
 # Tier 1 (tracewire.{h,c}) and the add-ons (relay, gateway): codec/README.md.
 CODEC_SRC := codec/tracewire.c codec/tracewire_relay.c codec/tracewire_gateway.c
-CODEC_HDR := codec/tracewire.h codec/tracewire_relay.h codec/tracewire_gateway.h codec/tracewire_internal.h
+CODEC_HDR := codec/tracewire.h codec/tracewire_relay.h codec/tracewire_gateway.h
 CODEC_PUB := codec/tracewire.h codec/tracewire_relay.h codec/tracewire_gateway.h
 CODEC_OBJ := $(B)/tracewire.o $(B)/tracewire_relay.o $(B)/tracewire_gateway.o
 TEST_INC  := -Icodec -Itools -Itests
@@ -39,7 +39,7 @@ cli-demo: deps
 	@$(MAKE) --no-print-directory $(B)/tracewire
 	@sh tools/demo.sh $(B)/tracewire
 
-.PHONY: FORCE all demo cli-demo deps check test units vectors nanopb-cross protoc-cross vector-schema sanitize \
+.PHONY: FORCE all demo cli-demo deps check tier1-alone test units vectors nanopb-cross protoc-cross vector-schema sanitize \
         warnings codec-symbols freestanding install uninstall test-install clean help
 
 all: $(B)/libtracewire.a $(B)/tracewire $(B)/tracewire.pc
@@ -144,6 +144,18 @@ codec-symbols: $(CODEC_OBJ)
 	    echo "codec-symbols: the codec references heap or stdio symbols" >&2; exit 1; fi
 	@echo "codec-symbols: no heap or stdio symbols in $(CODEC_OBJ)"
 
+# Tier 1 is two files: copied alone into an empty directory they must
+# compile at full warnings and link into a program (codec/README.md).
+tier1-alone: | $(B)
+	@d=$$(mktemp -d) && cp codec/tracewire.h codec/tracewire.c $$d/ && \
+	printf '%s\n' '#include "tracewire.h"' \
+	    'int main(void){tw_header_t h;uint8_t b[32];int n;' \
+	    ' if(tw_trace_id_generate(h.trace_id,0,0)||tw_span_id_generate(h.span_id,0,0))return 1;' \
+	    ' h.present=TW_HAS_CONTEXT;h.trace_flags=1;h.tracestate.len=h.baggage.len=0;h.n_unknown=0;' \
+	    ' n=tw_header_encode(b,sizeof b,&h);return !(n==30&&tw_header_decode(&h,b,30)==30);}' > $$d/main.c && \
+	(cd $$d && $(CC) $(TW_WARN) -O2 tracewire.c main.c -o t && ./t) && rm -rf $$d && \
+	echo "tier1-alone: tracewire.h + tracewire.c compile, link and run on their own: 1 passed, 0 failed"
+
 # Freestanding build: no OS random source, no hosted headers beyond the three.
 freestanding: | $(B)
 	$(CC) $(TW_WARN) -O2 -ffreestanding -DTW_NO_OS_RANDOM -c codec/tracewire.c -o $(B)/freestanding.o
@@ -162,7 +174,7 @@ TEST_TARGETS  := test-install
 -include $(sort $(wildcard conformance/*.mk conformance/adapters/*/*.mk fuzz/*.mk bench/*.mk diagrams/*.mk examples/*/*.mk interop/*.mk tools/*/*.mk))
 
 check: deps
-	@$(MAKE) --no-print-directory all warnings codec-symbols freestanding
+	@$(MAKE) --no-print-directory all warnings codec-symbols freestanding tier1-alone
 	@$(MAKE) --no-print-directory $(CHECK_TARGETS)
 
 test: check

@@ -4,7 +4,6 @@
 
 #include <string.h>
 
-#include "tracewire_internal.h"
 
 /* ======================================================================
  * Character classes for the W3C grammars (spec 04 §4.2.5, §4.2.6).
@@ -139,7 +138,7 @@ static int tw_all_zero(const uint8_t *p, size_t n)
 /* Protobuf varint (spec 04 §4.4): at most 10 bytes, the 10th 0 or 1.
  * *minimal is cleared when the encoding is longer than needed. Inlined
  * into every caller, so its outputs stay in registers. */
-TW_INLINE int tw_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out, int *minimal)
+TW__INLINE int tw_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out, int *minimal)
 {
     const uint8_t *p = *pp;
     uint64_t v = 0;
@@ -186,7 +185,7 @@ uint8_t *tw__write_varint(uint8_t *p, uint64_t v)
 }
 
 /* Skip one field's payload given its wire type; used for unknown fields. */
-TW_INLINE int tw_skip_payload(const uint8_t **pp, const uint8_t *end, unsigned wire_type)
+TW__INLINE int tw_skip_payload(const uint8_t **pp, const uint8_t *end, unsigned wire_type)
 {
     uint64_t v;
     int minimal = 1;
@@ -215,7 +214,7 @@ TW_INLINE int tw_skip_payload(const uint8_t **pp, const uint8_t *end, unsigned w
 
 /* Read a tag; rejects tags above 32 bits, field number 0 and wire types
  * 3, 4, 6, 7 (spec 04 §4.4). */
-TW_INLINE int tw_read_tag(const uint8_t **pp, const uint8_t *end, uint32_t *field, unsigned *wire_type,
+TW__INLINE int tw_read_tag(const uint8_t **pp, const uint8_t *end, uint32_t *field, unsigned *wire_type,
                        int *minimal)
 {
     uint64_t key;
@@ -242,7 +241,7 @@ static size_t tw_count_members(const uint8_t *b, size_t len)
         if (b[i] == ',') {
             n += (size_t)filled;
             filled = 0;
-        } else if (!(tw__ctype[b[i]] & C_OWS)) {
+        } else if (!(tw__ctype[b[i]] & TW__C_OWS)) {
             filled = 1;
         }
     }
@@ -256,7 +255,7 @@ static int tw_ts_key_seen(const uint8_t *b, size_t k0, size_t klen)
     size_t i = 0;
     while (i < k0) {
         size_t s;
-        while (i < k0 && (b[i] == ',' || (tw__ctype[b[i]] & C_OWS))) i++;
+        while (i < k0 && (b[i] == ',' || (tw__ctype[b[i]] & TW__C_OWS))) i++;
         s = i;
         while (i < k0 && b[i] != '=') i++;
         if (i - s == klen && memcmp(b + s, b + k0, klen) == 0) return 1;
@@ -275,25 +274,25 @@ static tw_status tw_tracestate_scan(const uint8_t *b, size_t len, tw__ts_table *
     uint64_t seen = 0;
 
     /* OWS may open the first member only if that member is empty */
-    while (i < len && (tw__ctype[b[i]] & C_OWS)) i++;
+    while (i < len && (tw__ctype[b[i]] & TW__C_OWS)) i++;
     if (i > 0 && i < len && b[i] != ',') return TW_E_TRACESTATE;
     for (;;) {
         if (i < len && b[i] != ',') {
             size_t k0 = i, klen, v0, vend;
             uint64_t bit;
             if (n == TW_TRACESTATE_MAX_MEMBERS) return TW_E_TOO_MANY_MEMBERS;
-            if (!(tw__ctype[b[i]] & C_KEY0)) return TW_E_TRACESTATE;
+            if (!(tw__ctype[b[i]] & TW__C_KEY0)) return TW_E_TRACESTATE;
             i++;
-            while (i < len && (tw__ctype[b[i]] & C_KEY)) i++;
+            while (i < len && (tw__ctype[b[i]] & TW__C_KEY)) i++;
             klen = i - k0;
             if (klen > 256 || i == len || b[i] != '=') return TW_E_TRACESTATE;
             /* value: a run of chr ending in nblk-chr; SP after it is OWS */
             v0 = ++i;
-            while (i < len && (tw__ctype[b[i]] & C_VAL)) i++;
+            while (i < len && (tw__ctype[b[i]] & TW__C_VAL)) i++;
             vend = i;
             while (vend > v0 && b[vend - 1] == ' ') vend--;
             if (vend == v0 || vend - v0 > 256) return TW_E_TRACESTATE;
-            while (i < len && (tw__ctype[b[i]] & C_OWS)) i++;
+            while (i < len && (tw__ctype[b[i]] & TW__C_OWS)) i++;
             /* OWS may close a member only before a comma */
             if (i == len ? i != vend : b[i] != ',') return TW_E_TRACESTATE;
             bit = (uint64_t)1 << ((klen * 7u + b[k0] + b[k0 + klen - 1] * 3u) & 63u);
@@ -307,7 +306,7 @@ static tw_status tw_tracestate_scan(const uint8_t *b, size_t len, tw__ts_table *
         }
         if (i == len) break;
         i++; /* the comma, then OWS before the next member */
-        while (i < len && (tw__ctype[b[i]] & C_OWS)) i++;
+        while (i < len && (tw__ctype[b[i]] & TW__C_OWS)) i++;
     }
     if (t != NULL) t->n = n;
     return TW_OK;
@@ -316,7 +315,7 @@ static tw_status tw_tracestate_scan(const uint8_t *b, size_t len, tw__ts_table *
 /* Validate and split (t may be NULL); limits before grammar (§4.2.5).
  * max_len is the length limit: TW_TRACESTATE_MAX_LEN, or more for text
  * being truncated. */
-TW_NOINLINE tw_status tw__tracestate_split(const char *s, size_t len, tw__ts_table *t, size_t max_len)
+TW__NOINLINE tw_status tw__tracestate_split(const char *s, size_t len, tw__ts_table *t, size_t max_len)
 {
     const uint8_t *b = (const uint8_t *)s;
     tw_status st;
@@ -333,14 +332,14 @@ tw_status tw_tracestate_validate(const char *s, size_t len)
     return tw__tracestate_split(s, len, NULL, TW_TRACESTATE_MAX_LEN);
 }
 
-TW_NOINLINE int tw_tracestate_next(const char *s, size_t len, size_t *pos, tw_text_t *key, tw_text_t *value)
+TW__NOINLINE int tw_tracestate_next(const char *s, size_t len, size_t *pos, tw_text_t *key, tw_text_t *value)
 {
     const uint8_t *b = (const uint8_t *)s;
     size_t i;
     if ((s == NULL && len != 0) || pos == NULL || key == NULL || value == NULL) return TW_E_ARG;
     for (i = *pos; i < len;) {
         size_t k0, kend, vend;
-        while (i < len && (tw__ctype[b[i]] & C_OWS)) i++;
+        while (i < len && (tw__ctype[b[i]] & TW__C_OWS)) i++;
         if (i < len && b[i] == ',') { /* empty member */
             i++;
             continue;
@@ -349,7 +348,7 @@ TW_NOINLINE int tw_tracestate_next(const char *s, size_t len, size_t *pos, tw_te
         k0 = i;
         while (i < len && b[i] != ',') i++;
         vend = i;
-        while (vend > k0 && (tw__ctype[b[vend - 1]] & C_OWS)) vend--;
+        while (vend > k0 && (tw__ctype[b[vend - 1]] & TW__C_OWS)) vend--;
         for (kend = k0; kend < vend && b[kend] != '='; kend++) {}
         if (kend == vend) return TW_E_TRACESTATE; /* no '=': not a valid list */
         key->ptr = s + k0;
@@ -382,13 +381,13 @@ int tw_tracestate_get(const char *s, size_t len, const char *key, size_t key_len
 /* Baggage key (token) at b[i..]; returns the index after it, or i if empty. */
 static size_t tw_bg_token(const uint8_t *b, size_t i, size_t len)
 {
-    while (i < len && (tw__ctype[b[i]] & C_TOK)) i++;
+    while (i < len && (tw__ctype[b[i]] & TW__C_TOK)) i++;
     return i;
 }
 
 static size_t tw_bg_ows(const uint8_t *b, size_t i, size_t len)
 {
-    while (i < len && (tw__ctype[b[i]] & C_OWS)) i++;
+    while (i < len && (tw__ctype[b[i]] & TW__C_OWS)) i++;
     return i;
 }
 
@@ -405,7 +404,7 @@ static tw_status tw_baggage_scan(const uint8_t *b, size_t len)
         i = tw_bg_ows(b, j, len);
         if (i == len || b[i] != '=') return TW_E_BAGGAGE;
         i = tw_bg_ows(b, i + 1, len);
-        while (i < len && (tw__ctype[b[i]] & C_BOCT)) i++;
+        while (i < len && (tw__ctype[b[i]] & TW__C_BOCT)) i++;
         /* *( OWS ";" OWS property ) */
         for (;;) {
             i = tw_bg_ows(b, i, len);
@@ -416,7 +415,7 @@ static tw_status tw_baggage_scan(const uint8_t *b, size_t len)
             i = tw_bg_ows(b, j, len);
             if (i < len && b[i] == '=') {
                 i = tw_bg_ows(b, i + 1, len);
-                while (i < len && (tw__ctype[b[i]] & C_BOCT)) i++;
+                while (i < len && (tw__ctype[b[i]] & TW__C_BOCT)) i++;
             }
         }
         if (i == len) return TW_OK;
@@ -458,7 +457,7 @@ static void tw_clear_optional(tw_header_t *h)
 
 /* The general path (spec 04 §4.4): any valid encoding, every rule but the
  * text grammars. Kept out of line so that the fast path pays for nothing. */
-static TW_NOINLINE int tw_decode_general(tw_header_t *h, const uint8_t *msg, size_t len)
+static TW__NOINLINE int tw_decode_general(tw_header_t *h, const uint8_t *msg, size_t len)
 {
     const uint8_t *p, *end;
     size_t tid_len = 0, sid_len = 0, cid_len = 0;
@@ -567,7 +566,7 @@ static TW_NOINLINE int tw_decode_general(tw_header_t *h, const uint8_t *msg, siz
 /* An invalid tracestate or baggage is dropped, not fatal (§4.5). Out of
  * line and reached by a tail call, so the validators' stack does not add to
  * the field walk's. Returns n. */
-static TW_NOINLINE int tw_decode_texts(tw_header_t *h, int n)
+static TW__NOINLINE int tw_decode_texts(tw_header_t *h, int n)
 {
     if (h->tracestate.len && tw_tracestate_validate(h->tracestate.ptr, h->tracestate.len) != TW_OK) {
         h->discarded |= TW_DISCARDED_TRACESTATE;
@@ -585,7 +584,7 @@ static TW_NOINLINE int tw_decode_texts(tw_header_t *h, int n)
 }
 
 /* Every message but the minimal one: the general path, then the texts. */
-static TW_NOINLINE int tw_decode_slow(tw_header_t *h, const uint8_t *msg, size_t len)
+static TW__NOINLINE int tw_decode_slow(tw_header_t *h, const uint8_t *msg, size_t len)
 {
     int n;
     if (h == NULL || (msg == NULL && len != 0)) return TW_E_ARG;
@@ -629,7 +628,7 @@ int tw_header_decode(tw_header_t *h, const uint8_t *msg, size_t len)
 
 /* An unknown-field view must be exactly one well-formed field whose number
  * is not one v1 defines. */
-static TW_NOINLINE int tw_check_unknown_view(const tw_view_t *u)
+static TW__NOINLINE int tw_check_unknown_view(const tw_view_t *u)
 {
     const uint8_t *p = u->ptr, *end;
     uint32_t field;
@@ -721,7 +720,7 @@ static uint8_t *tw_write_msg(uint8_t *p, const tw_header_t *h)
 }
 
 /* Every header that is not the minimal one: validate, measure, write. */
-static TW_NOINLINE int tw_encode_general(uint8_t *out, size_t cap, const tw_header_t *h)
+static TW__NOINLINE int tw_encode_general(uint8_t *out, size_t cap, const tw_header_t *h)
 {
     size_t need;
     int st = tw_header_validate(h); /* TW_E_ARG for h == NULL */
@@ -1046,7 +1045,7 @@ int tw__next_field(const uint8_t *msg, const uint8_t **p, const uint8_t *end, tw
 }
 
 /* The scan for tw_relay_set_span_id: the last span_id occurrence. */
-static TW_NOINLINE tw_status tw_relay_scan_span_id(uint8_t *msg, size_t len, const uint8_t span_id[TW_SPAN_ID_LEN])
+static TW__NOINLINE tw_status tw_relay_scan_span_id(uint8_t *msg, size_t len, const uint8_t span_id[TW_SPAN_ID_LEN])
 {
     const uint8_t *p, *end;
     size_t at = 0;

@@ -359,6 +359,55 @@ TW_NODISCARD tw_status tw_uuid4_generate(uint8_t out[TW_CORRELATION_ID_LEN], tw_
 TW_NODISCARD tw_status tw_uuid7_generate(uint8_t out[TW_CORRELATION_ID_LEN], uint64_t unix_ms,
                                          tw_random_fn rnd, void *ctx);
 
+/* ---- Interface for the add-ons ------------------------------------------
+ * tracewire_relay.c and tracewire_gateway.c build on these; applications
+ * must not. Names start with tw__ / TW__ and may change in any release.
+ * They live here so that tier 1 stays two files (codec/README.md).
+ */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TW__NOINLINE __attribute__((noinline))
+#define TW__INLINE static inline __attribute__((always_inline))
+#else
+#define TW__NOINLINE
+#define TW__INLINE static
+#endif
+
+/* Character classes of the W3C grammars (tracewire.c). */
+#define TW__C_KEY0 0x01u /* tracestate key, first char: lcalpha / DIGIT */
+#define TW__C_KEY 0x02u  /* tracestate key: lcalpha DIGIT _ - * / @ */
+#define TW__C_VAL 0x04u  /* tracestate value chr: %x20-7E except , = */
+#define TW__C_NBLK 0x08u /* tracestate value nblk-chr: chr except SP */
+#define TW__C_TOK 0x10u  /* RFC 7230 tchar (baggage keys) */
+#define TW__C_BOCT 0x20u /* baggage-octet */
+#define TW__C_OWS 0x40u  /* SP / HTAB */
+extern const uint8_t tw__ctype[256];
+
+/* Members of a valid tracestate: key offsets and lengths (all < 65536). */
+typedef struct {
+    uint16_t off[TW_TRACESTATE_MAX_MEMBERS];
+    uint16_t klen[TW_TRACESTATE_MAX_MEMBERS];
+    size_t n;
+} tw__ts_table;
+
+/* Validate a tracestate of at most max_len octets and list its members. */
+tw_status tw__tracestate_split(const char *s, size_t len, tw__ts_table *t, size_t max_len);
+
+/* Protobuf varints. */
+int tw__read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out, int *minimal);
+size_t tw__varint_len(uint64_t v);
+uint8_t *tw__write_varint(uint8_t *p, uint64_t v);
+
+/* One field of a message: offsets of its start, payload and end. */
+typedef struct {
+    size_t start, payload, end;
+    uint32_t field;
+    unsigned wire_type;
+} tw__field;
+
+/* Read the field at *p (any number, any allowed wire type); advance *p. */
+int tw__next_field(const uint8_t *msg, const uint8_t **p, const uint8_t *end, tw__field *f);
+
 #ifdef __cplusplus
 }
 #endif

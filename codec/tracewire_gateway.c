@@ -4,7 +4,6 @@
 
 #include <string.h>
 
-#include "tracewire_internal.h"
 
 /* ======================================================================
  * Small helpers
@@ -632,7 +631,7 @@ int tw_jaeger_baggage_member(char *out, size_t cap, const char *name, size_t nam
     if (name_len <= 8) return 0;
     for (i = 8; i < name_len; i++) { /* the key: a token, written in lower case */
         char c = name[i];
-        if (!(tw__ctype[(unsigned char)c] & C_TOK)) return 0;
+        if (!(tw__ctype[(unsigned char)c] & TW__C_TOK)) return 0;
         if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
         gw_emit(&k, &c, 1);
     }

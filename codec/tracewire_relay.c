@@ -4,7 +4,6 @@
 
 #include <string.h>
 
-#include "tracewire_internal.h"
 
 /* ======================================================================
  * tracestate editing (spec 04 §4.2.5, spec 10 §10.4)
@@ -86,12 +85,12 @@ static int tw_ts_member_ok(const char *key, size_t klen, const char *val, size_t
     const uint8_t *k = (const uint8_t *)key, *v = (const uint8_t *)val;
     size_t i;
     if (klen == 0 || klen > 256 || vlen == 0 || vlen > 256) return 0;
-    if (!(tw__ctype[k[0]] & C_KEY0)) return 0;
+    if (!(tw__ctype[k[0]] & TW__C_KEY0)) return 0;
     for (i = 1; i < klen; i++)
-        if (!(tw__ctype[k[i]] & C_KEY)) return 0;
+        if (!(tw__ctype[k[i]] & TW__C_KEY)) return 0;
     for (i = 0; i < vlen; i++)
-        if (!(tw__ctype[v[i]] & C_VAL)) return 0;
-    return (tw__ctype[v[vlen - 1]] & C_NBLK) != 0;
+        if (!(tw__ctype[v[i]] & TW__C_VAL)) return 0;
+    return (tw__ctype[v[vlen - 1]] & TW__C_NBLK) != 0;
 }
 
 int tw_tracestate_put(char *out, size_t cap, const char *s, size_t len, const char *key, size_t key_len,
@@ -302,7 +301,7 @@ static size_t tw_ld_size(size_t n)
 }
 
 /* The stages of spec 10 §10.6 for a header that does not fit as it is. */
-static TW_NOINLINE int tw_budget_drop(uint8_t *out, size_t cap, const tw_header_t *h, size_t budget, unsigned *dropped)
+static TW__NOINLINE int tw_budget_drop(uint8_t *out, size_t cap, const tw_header_t *h, size_t budget, unsigned *dropped)
 {
     uint16_t mlen[TW_TRACESTATE_MAX_MEMBERS];
     size_t nts = 0, ts_len = h->tracestate.len, bg_len = h->baggage.len, bg_keep = 0, unk = 0, fixed, i, pos;

@@ -4,8 +4,8 @@
 #define TRACEWIRE_RELAY_H
 
 /*
- * Conventions: those of tracewire.h. Needs tracewire.c and
- * tracewire_internal.h beside this file (codec/README.md, "Add-ons").
+ * Conventions: those of tracewire.h. Needs tracewire.h and
+ * tracewire.c beside this file (codec/README.md, "Add-ons").
  * Text outputs are normalised: members joined by ',' with no OWS and no
  * empty members. Output buffers must not overlap the input. out == NULL
  * returns the length needed. Spec chapter: spec/10-processing.md.
