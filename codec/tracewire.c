@@ -1057,10 +1057,17 @@ static TW__NOINLINE tw_status tw_relay_scan_span_id(uint8_t *msg, size_t len, co
     end = msg + len;
     while (p < end) {
         tw__field f;
-        int st = tw__next_field(msg, &p, end, &f);
+        const uint8_t *q = p;
+        uint32_t field;
+        unsigned wt;
+        int minimal = 1, st = tw_read_tag(&q, end, &field, &wt, &minimal);
+        /* spec 10 §10.4.1 step 2: the structure rules of §4.4.3 steps 1-4,
+         * the wire type of a known field checked before its payload */
+        if (st != TW_OK) return (tw_status)st;
+        if (field <= 6 && wt != (field == 3 ? 0u : 2u)) return TW_E_WIRE_TYPE;
+        st = tw__next_field(msg, &p, end, &f);
         if (st != TW_OK) return (tw_status)st;
         if (f.field == 2) {
-            if (f.wire_type != 2) return TW_E_WIRE_TYPE;
             found = f.end - f.payload == TW_SPAN_ID_LEN;
             at = f.payload;
         }

@@ -549,7 +549,8 @@ int tw_b3_format(char *out, size_t cap, const tw_header_t *h, int debug)
     *o++ = '-';
     o = gw_put_hex(o, h->span_id, 8);
     *o++ = '-';
-    *o = debug ? 'd' : (h->trace_flags & TW_FLAG_SAMPLED) ? '1' : '0';
+    /* debug implies sampled in B3: written only for a sampled trace (spec 11 §11.5.4) */
+    *o = !(h->trace_flags & TW_FLAG_SAMPLED) ? '0' : debug ? 'd' : '1';
     return TW_B3_SINGLE_MAX_LEN;
 }
 
@@ -602,7 +603,8 @@ int tw_jaeger_format(char *out, size_t cap, const tw_header_t *h, int debug)
     if (!(h->present & TW_HAS_CONTEXT)) return TW_E_CONTEXT;
     if (out == NULL) return TW_JAEGER_MAX_LEN;
     if (cap < TW_JAEGER_MAX_LEN) return TW_E_BUFFER;
-    fl = (uint8_t)((h->trace_flags & TW_FLAG_SAMPLED) | (debug ? 0x03 : 0));
+    /* only the sampled bit crosses; debug (0x02) only for a sampled trace (§11.6.3) */
+    fl = (uint8_t)((h->trace_flags & TW_FLAG_SAMPLED) ? (debug ? 0x03 : 0x01) : 0x00);
     o = gw_put_hex(out, h->trace_id, 16);
     *o++ = ':';
     o = gw_put_hex(o, h->span_id, 8);
@@ -689,8 +691,8 @@ tw_status tw_grpc_trace_bin_parse(tw_header_t *h, const uint8_t *b, size_t len)
     if (len < 1 || b[0] != 0) return TW_E_GRPC_TRACE_BIN;
     while (p < len) {
         int id = b[p];
-        if (id > 2) break; /* an unknown field ends parsing */
-        if (id <= last || len - p - 1 < field_len[id]) return TW_E_GRPC_TRACE_BIN;
+        if (id > 2 || id <= last) break; /* an unknown, repeated or out-of-order id ends reading */
+        if (len - p - 1 < field_len[id]) return TW_E_GRPC_TRACE_BIN;
         field[id] = b + p + 1;
         p += 1 + field_len[id];
         last = id;

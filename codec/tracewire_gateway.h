@@ -89,7 +89,8 @@ TW_NODISCARD tw_status tw_b3_parse(tw_header_t *h, tw_b3_sampling *sampling, con
 TW_NODISCARD tw_status tw_b3_parse_multi(tw_header_t *h, tw_b3_sampling *sampling,
                                          const tw_text_t *trace_id, const tw_text_t *span_id,
                                          const tw_text_t *sampled, const tw_text_t *flags);
-/* Write `{trace32}-{span16}-{1|0|d}`; d when debug. Returns the length or
+/* Write `{trace32}-{span16}-{1|0|d}`: d when debug and sampled (debug
+ * implies sampled in B3), 0 for any unsampled trace. Returns the length or
  * TW_E_CONTEXT / TW_E_BUFFER; out == NULL measures. */
 TW_NODISCARD int tw_b3_format(char *out, size_t cap, const tw_header_t *h, int debug);
 
@@ -102,8 +103,9 @@ TW_NODISCARD int tw_b3_format(char *out, size_t cap, const tw_header_t *h, int d
  * 1..2 hex: 0x01 sampled, 0x02 debug (sets *debug and sampled). TW_E_JAEGER
  * on any violation. */
 TW_NODISCARD tw_status tw_jaeger_parse(tw_header_t *h, int *debug, const char *s, size_t len);
-/* Write `{trace32}:{span16}:0:{flags as two hex digits}` where flags =
- * sampled | debug << 1. Returns the length; out == NULL measures. */
+/* Write `{trace32}:{span16}:0:{flags}`: 01 sampled, 03 sampled with debug,
+ * 00 not sampled (debug is never written for an unsampled trace). Returns
+ * the length; out == NULL measures. */
 TW_NODISCARD int tw_jaeger_format(char *out, size_t cap, const tw_header_t *h, int debug);
 
 /* One `uberctx-{key}: value` field as a W3C baggage member (spec 11

@@ -186,8 +186,8 @@ int tw_relay_edit(uint8_t *out, size_t cap, const uint8_t *in, size_t len, const
     tw_sink k;
     tw_header_t h;
     uint8_t flags;
-    int have[7] = {0, 0, 0, 0, 0, 0, 0}, st, edit_flags, edit_ts, flags_done = 0, ts_done = 0;
-    unsigned fnum;
+    int have[7] = {0, 0, 0, 0, 0, 0, 0}, st, edit_flags, edit_ts;
+    unsigned fnum, ts_anchor;
 
     /* spec 10 §10.4.2, in order: usage, new span-id, member, decode, context */
     if (e == NULL || (in == NULL && len != 0)) return TW_E_ARG;
@@ -214,10 +214,17 @@ int tw_relay_edit(uint8_t *out, size_t cap, const uint8_t *in, size_t len, const
         }
     }
     flags = (uint8_t)((h.trace_flags | e->flags_set) & (uint8_t)~e->flags_clear);
-    edit_flags = flags != h.trace_flags;
+    /* spec 10 §10.4.2: a field is named when the edit gives it, even when
+     * its value does not change */
+    edit_flags = (e->flags_set | e->flags_clear) != 0;
     edit_ts = e->ts_key != NULL;
+    /* where an absent tracestate goes (output rule 3): after the last
+     * correlation_id, else after the output's last trace_flags, else after
+     * the last span_id */
+    if (have[4]) ts_anchor = 4;
+    else if (edit_flags ? flags != 0 : have[3]) ts_anchor = have[3] ? 3 : 2; /* 2: right after inserted flags */
+    else ts_anchor = 2;
 
-    /* pass 2: copy, replacing last occurrences and inserting what was absent */
     k.out = out;
     k.cap = cap;
     k.len = 0;
@@ -228,29 +235,29 @@ int tw_relay_edit(uint8_t *out, size_t cap, const uint8_t *in, size_t len, const
         fnum = f.field;
         if (fnum <= 6 && last[fnum].start != f.start &&
             ((fnum == 3 && edit_flags) || (fnum == 5 && edit_ts) || (fnum == 2 && e->span_id)))
-            continue; /* an earlier occurrence of an edited field */
-        if (fnum == 2 && e->span_id) {
-            tw_sink_put(&k, in + f.start, f.payload - f.start);
+            continue; /* output rule 2: earlier occurrences of a named field go */
+        if (fnum == 2 && e->span_id) { /* replaced where it stands, canonically */
+            static const uint8_t tag[2] = {0x12, 0x08};
+            tw_sink_put(&k, tag, 2);
             tw_sink_put(&k, e->span_id, TW_SPAN_ID_LEN);
         } else if (fnum == 3 && edit_flags) {
-            tw_edit_flags(&k, flags);
-            flags_done = 1;
+            tw_edit_flags(&k, flags); /* nothing when the new value is 0 */
         } else if (fnum == 5 && edit_ts) {
             st = tw_edit_tracestate(&k, in, &f, e);
             if (st != TW_OK) return st;
-            ts_done = 1;
         } else {
-            tw_sink_put(&k, in + f.start, f.end - f.start);
+            tw_sink_put(&k, in + f.start, f.end - f.start); /* output rule 1 */
         }
-        /* insert an absent field right after the field before it in canonical order */
-        if (edit_flags && !have[3] && !flags_done && fnum == 2 && f.start == last[2].start) {
-            tw_edit_flags(&k, flags);
-            flags_done = 1;
-        }
-        if (edit_ts && !have[5] && !ts_done && fnum <= 4 && f.start == last[have[4] ? 4 : have[3] ? 3 : 2].start) {
+        /* output rule 3: named fields without any occurrence */
+        if (fnum == 2 && f.start == last[2].start) {
+            if (edit_flags && !have[3]) tw_edit_flags(&k, flags);
+            if (edit_ts && !have[5] && ts_anchor == 2) {
+                st = tw_edit_tracestate(&k, in, NULL, e);
+                if (st != TW_OK) return st;
+            }
+        } else if (edit_ts && !have[5] && (fnum == 3 || fnum == 4) && fnum == ts_anchor && f.start == last[fnum].start) {
             st = tw_edit_tracestate(&k, in, NULL, e);
             if (st != TW_OK) return st;
-            ts_done = 1;
         }
     }
     if (k.overflow) return TW_E_BUFFER;
@@ -427,10 +434,11 @@ int tw_header_encode_budget(uint8_t *out, size_t cap, const tw_header_t *h, size
 {
     int full;
     if (dropped) *dropped = 0;
-    full = tw_header_encode(NULL, 0, h); /* validates */
+    full = tw_header_validate(h); /* every rule but the 16384 limit: §10.6.2 shortens */
     if (full < 0) return full;
     if (budget > TW_HEADER_MAX_LEN) budget = TW_HEADER_MAX_LEN;
-    if ((size_t)full <= budget) return tw_header_encode(out, cap, h); /* fits: the bytes unchanged */
+    full = tw_header_encode(NULL, 0, h);
+    if (full >= 0 && (size_t)full <= budget) return tw_header_encode(out, cap, h); /* fits: the bytes unchanged */
     return tw_budget_drop(out, cap, h, budget, dropped);
 }
 

@@ -564,8 +564,9 @@ static json_t *op_b3_inject(const json_t *in)
     if (n < 0) return error_result(n);
     if (form == NULL || strcmp(form, "single") == 0)
         return json_pack("{s:[[s, s%]]}", "headers", "b3", b, (size_t)n);
-    /* multi: the same ids, and the decision in its own header */
-    if (debug)
+    /* multi: the same ids, and the decision in its own header; debug
+     * implies sampled, so an unsampled trace is written as a plain 0 */
+    if (debug && (h.trace_flags & TW_FLAG_SAMPLED))
         return json_pack("{s:[[s, s%], [s, s%], [s, s]]}", "headers", "x-b3-traceid", b, (size_t)32, "x-b3-spanid",
                          b + 33, (size_t)16, "x-b3-flags", "1");
     return json_pack("{s:[[s, s%], [s, s%], [s, s]]}", "headers", "x-b3-traceid", b, (size_t)32, "x-b3-spanid", b + 33,
@@ -631,7 +632,10 @@ static json_t *op_jaeger_inject(const json_t *in)
         static char name[300], val[3 * TW_BAGGAGE_MAX_LEN];
         int vl = tw_jaeger_baggage_value(val, sizeof val, v.ptr, v.len); /* properties are not written */
         if (vl < 0 || k.len > 250) continue;
+        size_t c;
         snprintf(name, sizeof name, "uberctx-%.*s", (int)k.len, k.ptr);
+        for (c = 8; name[c]; c++) /* field names are written in lower case (spec 11 §11.6.3) */
+            if (name[c] >= 'A' && name[c] <= 'Z') name[c] = (char)(name[c] - 'A' + 'a');
         json_array_append_new(headers, json_pack("[s, s%]", name, val, (size_t)vl));
     }
     return json_pack("{s:o}", "headers", headers);
@@ -1046,7 +1050,10 @@ static json_t *op_trust_restart(const json_t *in)
     s = tw_trust_restart(&h, &link, json_is_true(json_object_get(in, "sampled")), playback_random, &pb);
     free(bytes);
     if (s != TW_OK) return error_result(s);
-    if (h.baggage.len) { /* no allow-list: no baggage crosses */
+    if (json_object_get(in, "baggage_allow") == NULL) { /* no allow-list: no baggage crosses, unread */
+        h.baggage.ptr = NULL;
+        h.baggage.len = 0;
+    } else if (h.baggage.len) {
         int bl = tw_baggage_filter(bg, sizeof bg, h.baggage.ptr, h.baggage.len, allow, n_allow);
         if (bl < 0) return error_result(bl);
         h.baggage.ptr = bl ? bg : NULL;
