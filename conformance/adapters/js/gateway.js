@@ -260,18 +260,24 @@ function b3Extract(fieldLines) {
   return r;
 }
 
-/** §11.5.4 b3.inject: field lines for a context; form 'single' (default) or 'multi'. */
+/**
+ * §11.5.4 b3.inject: field lines for a context; form 'single' (default) or
+ * 'multi'. `debug` says whether the header has the hint of §10.8.3. B3 debug
+ * implies accept, so it is written only when the sampled flag is set as well;
+ * a hint on a trace that is not sampled is written as deny (§10.8.3 rule 7).
+ */
 function b3Inject(c, debug, form) {
   const flags = checkContextValues(c);
   const tid = tw.formatHex(c.traceId);
   const sid = tw.formatHex(c.spanId);
   const sampled = (flags & SAMPLED) !== 0;
+  const state = !sampled ? 'deny' : debug ? 'debug' : 'accept';
   if (form === undefined || form === null || form === 'single') {
-    return [['b3', tid + '-' + sid + '-' + (debug ? 'd' : sampled ? '1' : '0')]];
+    return [['b3', tid + '-' + sid + '-' + { deny: '0', accept: '1', debug: 'd' }[state]]];
   }
   if (form !== 'multi') fail('TW_E_ARG', 'form is single or multi');
   const out = [['x-b3-traceid', tid], ['x-b3-spanid', sid]];
-  out.push(debug ? ['x-b3-flags', '1'] : ['x-b3-sampled', sampled ? '1' : '0']);
+  out.push(state === 'debug' ? ['x-b3-flags', '1'] : ['x-b3-sampled', state === 'accept' ? '1' : '0']);
   return out;
 }
 
@@ -346,25 +352,28 @@ function formDecode(s) {
   return strictPercentDecode(s.replace(/\+/g, ' '));
 }
 
-/** §11.6.2: baggage text (octet string) from uberctx- field lines, or null when there are none. */
+/**
+ * §11.6.2: baggage text (octet string) from uberctx- field lines, or null
+ * when they give no member (none present, or every one ignored by step 1).
+ */
 function baggageFromUberctx(fields) {
   const members = [];
-  let any = false;
   for (const f of fields) {
     if (!f.name.startsWith('uberctx-')) continue;
     const key = f.name.slice('uberctx-'.length);
     if (key.length === 0) continue;
-    any = true;
     if (!text.baggageKeyValid(key)) continue; // not a token: cannot be a baggage member
     members.push(key + '=' + text.baggageEncodeValue(octetBytes(formDecode(f.value))));
   }
-  if (!any) return null;
-  return text.limitBaggageMembers(members).text;
+  const t = text.limitBaggageMembers(members).text;
+  return t.length === 0 ? null : t;
 }
 
 /**
- * §11.6 jaeger.extract from field lines: {context, debug, baggage}. The
- * uberctx- fields count only when there is no baggage field line.
+ * §11.6 jaeger.extract from field lines: {context, debug, baggage}. It reads
+ * the Jaeger fields whatever else the message holds (§11.6.2, last
+ * paragraph): a baggage field line does not keep the uberctx- fields out
+ * here; that choice is step 4 of the gateway procedure (gatewayExtract).
  */
 function jaegerExtract(fieldLines) {
   const fields = normaliseFields(fieldLines);
@@ -376,8 +385,7 @@ function jaegerExtract(fieldLines) {
     context = { traceId: r.traceId, spanId: r.spanId, traceFlags: r.traceFlags };
     debug = r.debug;
   }
-  const baggage = linesOf(fields, 'baggage').length === 0 ? baggageFromUberctx(fields) : null;
-  return { context, debug, baggage };
+  return { context, debug, baggage: baggageFromUberctx(fields) };
 }
 
 const UNRESERVED = /^[A-Za-z0-9._~-]$/;
@@ -387,7 +395,10 @@ function jaegerInject(c, debug, baggage) {
   const out = [];
   if (c !== null && c !== undefined) {
     const flags = checkContextValues(c);
-    const jflags = debug ? '03' : (flags & SAMPLED) !== 0 ? '01' : '00';
+    // Only the sampled bit crosses; Jaeger's debug bit implies sampled, so a
+    // hint on a trace that is not sampled is not written (§11.6.3).
+    const sampled = (flags & SAMPLED) !== 0;
+    const jflags = !sampled ? '00' : debug ? '03' : '01';
     out.push(['uber-trace-id', tw.formatHex(c.traceId) + ':' + tw.formatHex(c.spanId) + ':0:' + jflags]);
   }
   const b = baggage === undefined || baggage === null ? EMPTY : tw.internal.textBytes(baggage, 'baggage');
@@ -511,6 +522,11 @@ function readJsonObject(b) {
     while (pos < b.length && (b[pos] === 0x20 || b[pos] === 0x09 || b[pos] === 0x0a || b[pos] === 0x0d)) pos++;
   };
   const utf8Length = (c) => (c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0);
+  // The code unit of the \uXXXX escape at `at`, or null when it is not one.
+  const uEscape = (at) => {
+    const h = String.fromCharCode.apply(null, b.subarray(at + 2, at + 6));
+    return h.length === 4 && isHexAnyCase(h) ? parseInt(h, 16) : null;
+  };
   const readString = () => {
     pos++; // opening quote
     let s = '';
@@ -531,9 +547,20 @@ function readJsonObject(b) {
           continue;
         }
         if (e !== 0x75) bad('invalid escape');
-        const h = String.fromCharCode.apply(null, b.subarray(pos + 2, pos + 6));
-        if (h.length !== 4 || !isHexAnyCase(h)) bad('invalid \\u escape');
-        s += String.fromCharCode(parseInt(h, 16));
+        const u = uEscape(pos);
+        if (u === null) bad('invalid \\u escape');
+        // §11.8.1 stage 1: a surrogate escape is valid only as a high half
+        // immediately followed by an escape of the low half. A lone half, or
+        // a pair in the wrong order, is TW_E_JSON in any string of the text.
+        if (u >= 0xdc00 && u <= 0xdfff) bad('lone low surrogate escape');
+        if (u >= 0xd800 && u <= 0xdbff) {
+          const low = b[pos + 6] === 0x5c && b[pos + 7] === 0x75 ? uEscape(pos + 6) : null;
+          if (low === null || low < 0xdc00 || low > 0xdfff) bad('lone high surrogate escape');
+          s += String.fromCharCode(u, low);
+          pos += 12;
+          continue;
+        }
+        s += String.fromCharCode(u);
         pos += 6;
         continue;
       }
@@ -730,24 +757,26 @@ function jsonString(s) {
   return out + '"';
 }
 
-const utf8Text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-
-/** §11.8.2 json.format: header values to the JSON form. */
+/**
+ * §11.8.2 json.format: header values to the JSON form. The header is first
+ * checked as an encoder checks it (§4.3.2 checks 2 to 8, in their order;
+ * check 1 is this interface's own usage check), and a header that fails
+ * gives that check's status and no text. Check 9 (the encoded size) is not
+ * one of them. Unknown fields are checked by check 8 but never written.
+ */
 function formatJsonForm(h) {
   if (h === null || typeof h !== 'object') fail('TW_E_ARG', 'header must be an object');
+  const { v } = tw.internal.checkValues(h);
   const parts = [];
-  const traceId = h.traceId || EMPTY;
-  if (traceId.length !== 0) {
-    parts.push('"trace_id":' + jsonString(tw.formatHex(traceId)));
-    parts.push('"span_id":' + jsonString(tw.formatHex(h.spanId || EMPTY)));
-    parts.push('"trace_flags":' + jsonString(hex2(h.traceFlags || 0)));
+  if (v.traceId.length !== 0) {
+    parts.push('"trace_id":' + jsonString(tw.formatHex(v.traceId)));
+    parts.push('"span_id":' + jsonString(tw.formatHex(v.spanId)));
+    parts.push('"trace_flags":' + jsonString(hex2(v.traceFlags)));
   }
-  if (h.correlationId && h.correlationId.length !== 0) parts.push('"correlation_id":' + jsonString(tw.formatUuid(h.correlationId)));
-  for (const key of ['tracestate', 'baggage']) {
-    const t = h[key];
-    if (t === undefined || t === null || t.length === 0) continue;
-    parts.push('"' + key + '":' + jsonString(typeof t === 'string' ? t : utf8Text.decode(t)));
-  }
+  if (v.correlationId.length !== 0) parts.push('"correlation_id":' + jsonString(tw.formatUuid(v.correlationId)));
+  // Text that passed checks 6 and 7 is ASCII, so its octets are its characters.
+  if (v.tracestate.length !== 0) parts.push('"tracestate":' + jsonString(tw.internal.octetsToString(v.tracestate)));
+  if (v.baggage.length !== 0) parts.push('"baggage":' + jsonString(tw.internal.octetsToString(v.baggage)));
   return '{' + parts.join(',') + '}';
 }
 

@@ -504,7 +504,36 @@ check('classify: request null counts as not sampled', proc.classifyResponse(null
   check('§11.8 format then parse', tw.formatHex(r.header.traceId) === tw.formatHex(T) && r.header.traceFlags === 0x81 &&
     Buffer.from(r.header.tracestate).toString() === 'v=a"b\\c' && r.discardedTracestate === false);
   check('§11.8.2 empty header is {}', gw.formatJsonForm({}) === '{}');
-  check('§11.8.2 control characters as \\u00xx', gw.formatJsonForm({ traceId: T, spanId: S, tracestate: 'a\u001fb' }).includes('a\\u001fb'));
+  // §11.8.2: checks 2 to 8 of §4.3.2 come first, in their order; no text for a header that fails one.
+  expectStatus('§11.8.2 a control character in tracestate is refused, not escaped',
+    () => gw.formatJsonForm({ traceId: T, spanId: S, tracestate: 'a\u001fb' }), 'TW_E_TRACESTATE');
+  expectStatus('§11.8.2 non-ASCII baggage', () => gw.formatJsonForm({ baggage: 'k=\u00e9' }), 'TW_E_BAGGAGE');
+  expectStatus('§11.8.2 check 2 (id length)', () => gw.formatJsonForm({ traceId: T.subarray(0, 8), spanId: S }), 'TW_E_ID_LENGTH');
+  expectStatus('§11.8.2 check 3 (flags)', () => gw.formatJsonForm({ traceId: T, spanId: S, traceFlags: 256 }), 'TW_E_FLAGS');
+  expectStatus('§11.8.2 check 4 before check 6', () => gw.formatJsonForm({ tracestate: 'a\u00e9' }), 'TW_E_CONTEXT');
+  expectStatus('§11.8.2 check 5 (zero id)', () => gw.formatJsonForm({ correlationId: new Uint8Array(16) }), 'TW_E_ZERO_ID');
+  expectStatus('§11.8.2 check 6 before check 7', () => gw.formatJsonForm({ traceId: T, spanId: S, tracestate: 'A=1', baggage: 'k' }), 'TW_E_TRACESTATE');
+  expectStatus('§11.8.2 check 8 (a bad unknown field, though never written)',
+    () => gw.formatJsonForm({ traceId: T, spanId: S, unknown: [hex('0801')] }), 'TW_E_UNKNOWN_FIELD');
+  check('§11.8.2 a valid unknown field is not written',
+    gw.formatJsonForm({ traceId: T, spanId: S, unknown: [hex('3801')] }) === '{"trace_id":"' + tw.formatHex(T) + '","span_id":"' + tw.formatHex(S) + '","trace_flags":"00"}');
+  // §11.8.1 stage 1: surrogate escapes.
+  const withNote = (note) => '{"note":"' + note + '","trace_id":"' + tw.formatHex(T) + '","span_id":"' + tw.formatHex(S) + '"}';
+  check('json: a surrogate pair escape is one character', statusOf(() => gw.parseJsonForm(withNote('\\ud83d\\ude00'))) === 'ok');
+  check('json: upper-case surrogate pair escape', statusOf(() => gw.parseJsonForm(withNote('x\\uD83D\\uDE00y'))) === 'ok');
+  expectStatus('json: lone low surrogate', () => gw.parseJsonForm(withNote('\\udc00')), 'TW_E_JSON');
+  expectStatus('json: lone high surrogate at the end of a string', () => gw.parseJsonForm(withNote('\\ud800')), 'TW_E_JSON');
+  expectStatus('json: high surrogate before a character', () => gw.parseJsonForm(withNote('\\ud800a')), 'TW_E_JSON');
+  expectStatus('json: high surrogate before another escape', () => gw.parseJsonForm(withNote('\\ud800\\n')), 'TW_E_JSON');
+  expectStatus('json: two high surrogates', () => gw.parseJsonForm(withNote('\\ud800\\ud800')), 'TW_E_JSON');
+  expectStatus('json: pair in the wrong order', () => gw.parseJsonForm(withNote('\\ude00\\ud83d')), 'TW_E_JSON');
+  expectStatus('json: lone surrogate in a member name', () => gw.parseJsonForm('{"\\ud800":1}'), 'TW_E_JSON');
+  expectStatus('json: lone surrogate in a nested array', () => gw.parseJsonForm('{"a":[["\\udfff"]]}'), 'TW_E_JSON');
+  expectStatus('json: lone surrogate in tracestate', () => gw.parseJsonForm(withNote('x').replace('"note"', '"tracestate"').replace('"x"', '"a=\\ud800"')), 'TW_E_JSON');
+  check('json: escaped surrogate pair in baggage counts as 4 octets and is dropped by the grammar', (() => {
+    const r = gw.parseJsonForm('{"baggage":"k=\\ud83d\\ude00"}');
+    return r.discardedBaggage === true && r.header.baggage.length === 0;
+  })());
   expectStatus('json: repeated key after null', () => gw.parseJsonForm('{"span_id":null,"span_id":null}'), 'TW_E_JSON_FIELD');
   expectStatus('json: invalid UTF-8 in a string', () => gw.parseJsonForm(hex('7b2261223a22ff227d')), 'TW_E_JSON');
   expectStatus('json: overlong UTF-8', () => gw.parseJsonForm(hex('7b2261223a22c0af227d')), 'TW_E_JSON');
@@ -538,6 +567,35 @@ check('classify: request null counts as not sampled', proc.classifyResponse(null
 check('§11.9.2 th:8 is 50 %', gw.parseOt('ot=th:8').threshold === '80000000000000');
 check('§11.9.4 0x00800000000000 is written 008', gw.setOtThreshold('', '00800000000000') === 'ot=th:008');
 expectStatus('§11.9.4 a value over 256 characters', () => gw.setOtThreshold('ot=th:8;x:' + 'a'.repeat(246), 'ffffffffffffff'), 'TW_E_TRACESTATE');
+// --- §10.8.3 rule 7, §11.5.4, §11.6.3: debug is written only with the sampled flag.
+{
+  const ctx = (f) => ({ traceId: T, spanId: S, traceFlags: f });
+  const single = (f, d) => gw.b3Inject(ctx(f), d, 'single')[0][1].slice(-1);
+  const multi = (f, d) => JSON.stringify(gw.b3Inject(ctx(f), d, 'multi')[2]);
+  const jflags = (f, d) => gw.jaegerInject(ctx(f), d, null)[0][1].slice(-2);
+  check('§11.5.4 single: hint and sampled is d', single(0x01, true) === 'd');
+  check('§11.5.4 single: hint without sampled is 0', single(0x00, true) === '0');
+  check('§11.5.4 single: random flag alone with hint is 0', single(0x02, true) === '0');
+  check('§11.5.4 single: sampled without hint is 1', single(0x03, false) === '1');
+  check('§11.5.4 multi: hint and sampled is x-b3-flags', multi(0x01, true) === '["x-b3-flags","1"]');
+  check('§11.5.4 multi: hint without sampled is x-b3-sampled 0', multi(0x80, true) === '["x-b3-sampled","0"]');
+  check('§11.6.3 hint and sampled is 03', jflags(0x01, true) === '03');
+  check('§11.6.3 hint without sampled is 00', jflags(0x02, true) === '00');
+  check('§11.6.3 sampled and random without hint is 01', jflags(0x03, false) === '01');
+}
+
+// --- §11.6.2: jaeger.extract reads uberctx- whatever else is there; the gateway chooses.
+{
+  const both = [['baggage', 'x=1'], ['uberctx-ok', '3']];
+  check('§11.6.2 jaeger.extract reads uberctx- next to baggage', gw.jaegerExtract(both).baggage === 'ok=3');
+  check('§11.6.2 jaeger.extract reads uberctx- next to an empty baggage line', gw.jaegerExtract([['baggage', ''], ['uberctx-ok', '3']]).baggage === 'ok=3');
+  check('§11.10.1 step 4: the gateway takes the baggage field', Buffer.from(gw.gatewayExtract(both).header.baggage).toString() === 'x=1');
+  check('§11.10.1 step 4: an empty baggage line keeps uberctx- out',
+    gw.gatewayExtract([['baggage', ''], ['uberctx-ok', '3']]).header === null);
+  check('§11.6.2 only ignored uberctx- fields give no baggage',
+    gw.jaegerExtract([['uberctx-', '1'], ['uberctx-a b', '2']]).baggage === null);
+}
+
 check('§10.8.3 tw=log:debug is a hint', gw.debugHint('tw=log:debug') && gw.debugHint('a=1,tw=x:1;log:trace'));
 check('§10.8.3 a repeated log entry is no hint', !gw.debugHint('tw=log:debug;log:debug') && !gw.debugHint('tw=log:info'));
 
