@@ -17,7 +17,10 @@
  *           (its views keep pointing at the same input).
  * NULL.     A pointer argument may be NULL only where its length is 0, or
  *           where a function says so (encode with out == NULL measures).
- *           Anything else returns TW_E_ARG and touches nothing.
+ *           Anything else returns TW_E_ARG and touches nothing. Inside a
+ *           tw_header_t given to an encoder, an unknown-field view
+ *           {NULL, n > 0} is not a field: TW_E_UNKNOWN_FIELD (spec 04
+ *           §4.3.2 check 8), as any other malformed view.
  * Returns.  Functions return a tw_status (0 = TW_OK, negative = error) or,
  *           where they produce bytes, the count (>= 0) or a negative
  *           tw_status. On error no output is reported as valid: the
