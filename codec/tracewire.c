@@ -159,11 +159,6 @@ TW__INLINE int tw_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out, 
     return TW_E_VARINT; /* not reached: the 10th byte check returns first */
 }
 
-int tw__read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out, int *minimal)
-{
-    return tw_varint(pp, end, out, minimal);
-}
-
 size_t tw__varint_len(uint64_t v)
 {
     size_t n = 1;

@@ -397,7 +397,6 @@ typedef struct {
 tw_status tw__tracestate_split(const char *s, size_t len, tw__ts_table *t, size_t max_len);
 
 /* Protobuf varints. */
-int tw__read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out, int *minimal);
 size_t tw__varint_len(uint64_t v);
 uint8_t *tw__write_varint(uint8_t *p, uint64_t v);
 

@@ -514,6 +514,68 @@ static void test_every_status_has_a_name_class_and_message(void **state)
     assert_string_equal(tw_status_class(30), "ok");
 }
 
+/* Usage errors (spec 04 §4.6, class "usage"): a NULL pointer with a
+ * length, or a NULL where an output is required, gives TW_E_ARG and
+ * touches nothing. */
+static void test_functions_refuse_null_with_a_length(void **state)
+{
+    tw_header_t h;
+    uint8_t b[32];
+    unsigned v;
+    size_t off, ml;
+    (void)state;
+    memset(&h, 0, sizeof h);
+    memset(b, 0, sizeof b);
+    assert_int_equal(tw_header_decode(NULL, b, 1), TW_E_ARG);
+    assert_int_equal(tw_header_decode(&h, NULL, 1), TW_E_ARG);
+    assert_int_equal(tw_header_encode(b, sizeof b, NULL), TW_E_ARG);
+    assert_int_equal(tw_header_validate(NULL), TW_E_ARG);
+    assert_int_equal(tw_block_decode(NULL, b, 1), TW_E_ARG);
+    assert_int_equal(tw_block_decode(&h, NULL, 1), TW_E_ARG);
+    assert_int_equal(tw_block_measure(NULL, 1, &v, &off, &ml), TW_E_ARG);
+    assert_int_equal(tw_block_encode(b, sizeof b, NULL), TW_E_ARG);
+    assert_int_equal(tw_tracestate_validate(NULL, 1), TW_E_ARG);
+    assert_int_equal(tw_baggage_validate(NULL, 1), TW_E_ARG);
+    assert_int_equal(tw_hex_decode(NULL, "00", 1), TW_E_ARG);
+    assert_int_equal(tw_hex_decode(b, NULL, 1), TW_E_ARG);
+    assert_int_equal(tw_uuid_parse(NULL, "x", 1), TW_E_ARG);
+    assert_int_equal(tw_uuid_parse(b, NULL, 1), TW_E_ARG);
+    assert_int_equal(tw_trace_id_generate(NULL, NULL, NULL), TW_E_ARG);
+    assert_int_equal(tw_span_id_generate(NULL, NULL, NULL), TW_E_ARG);
+    assert_int_equal(tw_uuid4_generate(NULL, NULL, NULL), TW_E_ARG);
+    assert_int_equal(tw_uuid7_generate(NULL, 1, NULL, NULL), TW_E_ARG);
+    assert_int_equal(tw_relay_set_span_id(NULL, 30, b), TW_E_ARG);
+    assert_int_equal(tw_relay_set_span_id(b, 8, NULL), TW_E_ARG);
+    assert_int_equal(tw_uvarint_decode(NULL, 1, NULL), TW_E_ARG);
+    {
+        size_t pos = 0;
+        tw_text_t k, val;
+        assert_int_equal(tw_tracestate_next(NULL, 1, &pos, &k, &val), TW_E_ARG);
+        assert_int_equal(tw_tracestate_next("a=1", 3, NULL, &k, &val), TW_E_ARG);
+        assert_int_equal(tw_tracestate_get("a=1", 3, "a", 1, NULL), TW_E_ARG);
+        assert_int_equal(tw_tracestate_get("a=1", 3, NULL, 1, &val), TW_E_ARG);
+    }
+    /* views of an encoder's input: NULL with a length */
+    h.present = TW_HAS_CONTEXT;
+    h.trace_id[0] = 1;
+    h.span_id[0] = 1;
+    h.tracestate.len = 3;
+    assert_int_equal(tw_header_encode(b, sizeof b, &h), TW_E_ARG);
+    h.tracestate.len = 0;
+    h.present = 0x80;
+    assert_int_equal(tw_header_encode(b, sizeof b, &h), TW_E_ARG);
+}
+
+/* Numbers between the classes' codes are no status: class "unknown". */
+static void test_status_class_of_an_unassigned_number_is_unknown(void **state)
+{
+    (void)state;
+    assert_string_equal(tw_status_class(-2), "unknown");
+    assert_string_equal(tw_status_class(-70), "unknown");
+    assert_string_equal(tw_status_class(-96), "unknown");
+    assert_string_equal(tw_status_name(-70), "TW_E_UNKNOWN_STATUS");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +606,8 @@ int main(void)
         cmocka_unit_test(test_block_rejects_non_minimal_or_overlong_length),
         cmocka_unit_test(test_status_numbers_never_change),
         cmocka_unit_test(test_every_status_has_a_name_class_and_message),
+        cmocka_unit_test(test_functions_refuse_null_with_a_length),
+        cmocka_unit_test(test_status_class_of_an_unassigned_number_is_unknown),
     };
     return cmocka_run_group_tests_name("header", tests, NULL, NULL);
 }
