@@ -1080,6 +1080,18 @@ static json_t *op_response_classify(const json_t *in)
     return json_pack("{s:s, s:b}", "relation", rel[r], "sampled_upgrade", up);
 }
 
+
+static json_t *op_log_hint_parse(const json_t *in)
+{
+    size_t len;
+    const char *t = str_in(in, "tracestate", &len);
+    tw_log_hint h;
+    if (t == NULL) return BAD_INPUT;
+    h = tw_log_hint_parse(t, len);
+    return json_pack("{s:o}", "hint",
+                     h == TW_LOG_HINT_DEBUG ? json_string("debug") : h == TW_LOG_HINT_TRACE ? json_string("trace") : json_null());
+}
+
 typedef json_t *(*op_fn)(const json_t *);
 
 static json_t *op_header_decode(const json_t *in) { return op_decode(in, 0); }
@@ -1131,6 +1143,7 @@ static const struct {
     {"tracestate.filter", op_tracestate_filter},
     {"baggage.filter", op_baggage_filter},
     {"response.classify", op_response_classify},
+    {"log_hint.parse", op_log_hint_parse},
 };
 
 json_t *tw_op_list(void)
