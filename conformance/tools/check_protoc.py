@@ -27,13 +27,10 @@ PROTOC_STRICTER with the reason; for them protoc must fail (a note is
 printed), so a change in protoc's behaviour is noticed.
 Exits 1 on any mismatch; prints "N passed, N failed" last.
 """
-import json
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-VECTORS = ROOT / "conformance" / "vectors"
+from oracle_common import ROOT, Tally, block_message, cases, short, uvarint
 PROTO_FILE = "tracewire/v1/trace_header.proto"
 MESSAGE = "tracewire.v1.TraceHeader"
 
@@ -190,22 +187,6 @@ def tag_field_number(field_hex):
 
 # ----------------------------------------------------------------- checks
 
-class Tally:
-    def __init__(self, verbose):
-        self.passed = self.failed = 0
-        self.notes = []
-        self.verbose = verbose
-
-    def ok(self, what):
-        self.passed += 1
-        if self.verbose:
-            print("ok   " + what)
-
-    def fail(self, what, why):
-        self.failed += 1
-        print("FAIL %s: %s" % (what, why))
-
-
 def check_encode(t, what, header, want_hex):
     got, err = protoc_encode(header)
     if got is None:
@@ -259,70 +240,40 @@ def check_reject(t, what, name, msg_hex):
         t.ok(what)
 
 
-def short(s, n=80):
-    return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)
-
-
-def uvarint(n):
-    out = bytearray()
-    while True:
-        x = n & 0x7F
-        n >>= 7
-        out.append(x | (0x80 if n else 0))
-        if not n:
-            return out.hex()
-
-
-def block_message(block_hex, consumed):
-    b = bytes.fromhex(block_hex)
-    i = 1
-    while b[i] & 0x80:
-        i += 1
-    return b[i + 1:consumed].hex()
-
-
 def main(argv):
-    t = Tally("-v" in argv)
+    t = Tally(argv)
     rc, out, err = protoc("decode", b"")
     if rc != 0:
         sys.exit("protoc does not work here: " + err.decode("utf-8", "replace"))
-    files = [Path(a) for a in argv if a != "-v"] or sorted(VECTORS.glob("*.json"))
-    for path in files:
-        for c in json.loads(path.read_text())["cases"]:
-            name, op, inp, exp = c["name"], c["op"], c["input"], c["expect"]
-            tag = "%s %s" % (path.name, name)
-            if op == "header.decode":
-                if "error" not in exp:
-                    if exp["canonical"]:
-                        check_encode(t, tag + " [encode]", exp["header"], inp["message_hex"])
-                    check_decode(t, tag + " [decode]", name, inp["message_hex"], exp["header"],
-                                 exp.get("discarded"))
-                elif exp["error"] == "malformed":
-                    check_reject(t, tag + " [reject]", name, inp["message_hex"])
-            elif op == "header.encode" and "error" not in exp:
-                check_encode(t, tag + " [encode]", inp["header"], exp["message_hex"])
-                check_decode(t, tag + " [decode]", name, exp["message_hex"], inp["header"], None)
-            elif op == "block.decode" and "error" not in exp:
-                msg = block_message(inp["block_hex"], exp["consumed"])
+    for tag, c in cases(argv):
+        name, op, inp, exp = c["name"], c["op"], c["input"], c["expect"]
+        if op == "header.decode":
+            if "error" not in exp:
                 if exp["canonical"]:
-                    check_encode(t, tag + " [encode]", exp["header"], msg)
-                check_decode(t, tag + " [decode]", name, msg, exp["header"], exp.get("discarded"))
-            elif op == "block.encode" and "error" not in exp:
-                got, perr = protoc_encode(inp["header"])
-                if got is None:
-                    t.fail(tag + " [encode]", "protoc --encode failed: " + perr)
+                    check_encode(t, tag + " [encode]", exp["header"], inp["message_hex"])
+                check_decode(t, tag + " [decode]", name, inp["message_hex"], exp["header"],
+                             exp.get("discarded"))
+            elif exp["error"] == "malformed":
+                check_reject(t, tag + " [reject]", name, inp["message_hex"])
+        elif op == "header.encode" and "error" not in exp:
+            check_encode(t, tag + " [encode]", inp["header"], exp["message_hex"])
+            check_decode(t, tag + " [decode]", name, exp["message_hex"], inp["header"], None)
+        elif op == "block.decode" and "error" not in exp:
+            msg = block_message(inp["block_hex"], exp["consumed"]).hex()
+            if exp["canonical"]:
+                check_encode(t, tag + " [encode]", exp["header"], msg)
+            check_decode(t, tag + " [decode]", name, msg, exp["header"], exp.get("discarded"))
+        elif op == "block.encode" and "error" not in exp:
+            got, perr = protoc_encode(inp["header"])
+            if got is None:
+                t.fail(tag + " [encode]", "protoc --encode failed: " + perr)
+            else:
+                want = "01" + uvarint(len(got) // 2).hex() + got
+                if want != exp["block_hex"]:
+                    t.fail(tag + " [encode]", "expected %s, vector has %s" % (short(want), short(exp["block_hex"])))
                 else:
-                    want = "01" + uvarint(len(got) // 2) + got
-                    if want != exp["block_hex"]:
-                        t.fail(tag + " [encode]", "expected %s, vector has %s" % (short(want), short(exp["block_hex"])))
-                    else:
-                        t.ok(tag + " [encode]")
-    if t.notes:
-        print("Notes (not failures):")
-        for n in t.notes:
-            print("  - " + n)
-    print("%d passed, %d failed" % (t.passed, t.failed))
-    return 1 if t.failed else 0
+                    t.ok(tag + " [encode]")
+    return t.report()
 
 
 if __name__ == "__main__":

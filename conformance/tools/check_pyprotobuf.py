@@ -48,14 +48,12 @@ unknown field; the check folds it back into the known values and skips
 the serialize check for that case.
 Exits 1 on any mismatch; prints "N passed, N failed" last.
 """
-import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-VECTORS = ROOT / "conformance" / "vectors"
+from oracle_common import ROOT, Tally, block_message, cases, read_varint, short, uvarint
+
 OUT = ROOT / "build" / "conformance" / "pyproto"
 PROTO = "tracewire/v1/trace_header.proto"
 
@@ -104,26 +102,6 @@ def load_class():
 
 # ------------------------------------------------------------------ wire helpers
 
-def uvarint(n):
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def read_varint(b, i):
-    v = shift = 0
-    while True:
-        x = b[i]
-        i += 1
-        v |= (x & 0x7F) << shift
-        shift += 7
-        if x < 0x80:
-            return v, i
-
-
 def split_field(field_hex):
     """(number, wire type, payload) of one whole field given as hex: the payload is an int or bytes.
 
@@ -152,12 +130,6 @@ def split_whole_field(b):
     return tag >> 3, wt, value
 
 
-def block_message(block_hex, consumed):
-    b = bytes.fromhex(block_hex)
-    _, i = read_varint(b, 1)
-    return b[i:consumed]
-
-
 def known_values(header):
     """The vector header's known fields as protobuf would hold them (absent = default)."""
     return {
@@ -179,27 +151,7 @@ def unknown_view(msg):
         return None
 
 
-def short(s, n=80):
-    return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)
-
-
 # ------------------------------------------------------------------ checks
-
-class Tally:
-    def __init__(self, verbose):
-        self.passed = self.failed = 0
-        self.notes = []
-        self.verbose = verbose
-
-    def ok(self, what):
-        self.passed += 1
-        if self.verbose:
-            print("ok   " + what)
-
-    def fail(self, what, why):
-        self.failed += 1
-        print("FAIL %s: %s" % (what, why))
-
 
 def check_decoded(t, cls, tag, name, data, expect):
     """The parse and serialize checks of one successfully decoded message."""
@@ -318,29 +270,21 @@ def check_reject(t, cls, tag, name, data):
 
 
 def main(argv):
-    t = Tally("-v" in argv)
+    t = Tally(argv)
     cls = load_class()
-    files = [Path(a) for a in argv if a != "-v"] or sorted(VECTORS.glob("*.json"))
-    for path in files:
-        for c in json.loads(path.read_text(encoding="utf-8"))["cases"]:
-            name, op, inp, exp = c["name"], c["op"], c["input"], c["expect"]
-            tag = "%s %s" % (path.name, name)
-            ok = "error" not in exp
-            if op == "header.decode" and ok:
-                check_decoded(t, cls, tag, name, bytes.fromhex(inp["message_hex"]), exp)
-            elif op == "block.decode" and ok:
-                check_decoded(t, cls, tag, name, block_message(inp["block_hex"], exp["consumed"]), exp)
-            elif op == "header.decode" and exp["error"] == "malformed":
-                check_reject(t, cls, tag, name, bytes.fromhex(inp["message_hex"]))
-            elif op in ("header.encode", "block.encode") and ok:
-                check_encoded(t, cls, tag, inp["header"], exp["message_hex" if op == "header.encode" else "block_hex"],
-                              op == "block.encode")
-    if t.notes:
-        print("Notes (not failures):")
-        for n in t.notes:
-            print("  - " + n)
-    print("%d passed, %d failed" % (t.passed, t.failed))
-    return 1 if t.failed else 0
+    for tag, c in cases(argv):
+        name, op, inp, exp = c["name"], c["op"], c["input"], c["expect"]
+        ok = "error" not in exp
+        if op == "header.decode" and ok:
+            check_decoded(t, cls, tag, name, bytes.fromhex(inp["message_hex"]), exp)
+        elif op == "block.decode" and ok:
+            check_decoded(t, cls, tag, name, block_message(inp["block_hex"], exp["consumed"]), exp)
+        elif op == "header.decode" and exp["error"] == "malformed":
+            check_reject(t, cls, tag, name, bytes.fromhex(inp["message_hex"]))
+        elif op in ("header.encode", "block.encode") and ok:
+            check_encoded(t, cls, tag, inp["header"], exp["message_hex" if op == "header.encode" else "block_hex"],
+                          op == "block.encode")
+    return t.report()
 
 
 if __name__ == "__main__":
