@@ -7,8 +7,7 @@ const text = require('./textops.js');
 
 const { fail, EMPTY, allZero, isBytes, scanTracestate } = tw.internal;
 
-const SAMPLED = 0x01;
-const RANDOM = 0x02;
+const { SAMPLED, RANDOM } = tw.FLAGS;
 const TS_MAX_LEN = tw.LIMITS.TRACESTATE_MAX_LEN;
 const BG_MAX_LEN = tw.LIMITS.BAGGAGE_MAX_LEN;
 const DEBUG_MEMBER = { key: 'tw', value: 'log:debug' };

@@ -8,12 +8,8 @@ const text = require('./textops.js');
 const { fail, EMPTY, allZero, isBytes, readField, varintSize, writeVarint, checkValues, encodedSize, writeMessage } = tw.internal;
 
 const HEADER_MAX_LEN = tw.LIMITS.HEADER_MAX_LEN;
-const SAMPLED = 0x01;
-const RANDOM = 0x02;
-const F_SPAN_ID = 2;
-const F_TRACE_FLAGS = 3;
-const F_CORRELATION_ID = 4;
-const F_TRACESTATE = 5;
+const { SAMPLED, RANDOM } = tw.FLAGS;
+const { F_SPAN_ID, F_TRACE_FLAGS, F_CORRELATION_ID, F_TRACESTATE } = tw.internal;
 
 function latin1Bytes(s) {
   const b = new Uint8Array(s.length);

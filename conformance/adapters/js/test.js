@@ -34,6 +34,30 @@ function expectStatus(name, f, code) {
 }
 
 const hex = (s) => tw.parseHex(s.replace(/\s+/g, ''));
+
+// A deterministic xorshift32 generator: rnd(n) is in 0 .. n-1, the same on every run.
+function xorshift(seed) {
+  return (n) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+}
+
+// One of the seed messages (hex), with 1 to maxEdits random byte edits: overwrite, insert or delete.
+function mutated(rnd, seeds, maxEdits) {
+  const b = Array.from(hex(seeds[rnd(seeds.length)]));
+  for (let e = 0, n = 1 + rnd(maxEdits); e < n; e++) {
+    const at = rnd(b.length + 1);
+    switch (rnd(3)) {
+      case 0: b[Math.min(at, b.length - 1)] = rnd(256); break;
+      case 1: b.splice(at, 0, rnd(256)); break;
+      default: b.splice(at, 1);
+    }
+  }
+  return Uint8Array.from(b);
+}
 const T = hex('4bf92f3577b34da6a3ce929d0e0e4736');
 const S = hex('00f067aa0ba902b7');
 const C = tw.parseUuid('017f22e2-79b0-755a-bf00-123456789abc');
@@ -234,28 +258,12 @@ check('built-in random source', tw.generateTraceId().length === 16 && tw.generat
 
 // --- Mutation: decode never fails with anything but a status, and canonical <=> re-encoding gives the input.
 {
-  let seed = 0x2545f491;
-  const rnd = (n) => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const rnd = xorshift(0x2545f491);
   const seeds = [minimal, tw.formatHex(every), minimal + '3801b800014a03616263da01027477', '221001932c07a9c47d3b9e2f5d6c7b8a9f01'];
   let ok = true;
   let decoded = 0;
   for (let i = 0; i < 20000 && ok; i++) {
-    const b = Array.from(hex(seeds[rnd(seeds.length)]));
-    const edits = 1 + rnd(3);
-    for (let e = 0; e < edits; e++) {
-      const at = rnd(b.length + 1);
-      switch (rnd(3)) {
-        case 0: b[Math.min(at, b.length - 1)] = rnd(256); break;
-        case 1: b.splice(at, 0, rnd(256)); break;
-        default: b.splice(at, 1);
-      }
-    }
-    const msg = Uint8Array.from(b);
+    const msg = mutated(rnd, seeds, 3);
     let r;
     try {
       r = tw.decodeHeader(msg);
@@ -355,27 +363,12 @@ const S2 = hex('b7ad6b7169203331');
 
 // --- §10.4: mutated messages that decode: both operations give what decoding promises.
 {
-  let seed = 0x1234567;
-  const rnd = (n) => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const rnd = xorshift(0x1234567);
   const seeds = [minimal, tw.formatHex(every), '3801' + minimal + '1803' + '2a03613d31' + '4a00', minimal + '2a03413d31' + '3208613d312c2c623d32'];
   let ok = true;
   let tried = 0;
   for (let i = 0; i < 20000 && ok; i++) {
-    const b = Array.from(hex(seeds[rnd(seeds.length)]));
-    for (let e = 0, n = 1 + rnd(2); e < n; e++) {
-      const at = rnd(b.length + 1);
-      switch (rnd(3)) {
-        case 0: b[Math.min(at, b.length - 1)] = rnd(256); break;
-        case 1: b.splice(at, 0, rnd(256)); break;
-        default: b.splice(at, 1);
-      }
-    }
-    const msg = Uint8Array.from(b);
+    const msg = mutated(rnd, seeds, 2);
     let d;
     try {
       d = tw.decodeHeader(msg);
@@ -540,11 +533,7 @@ check('classify: request null counts as not sampled', proc.classifyResponse(null
   expectStatus('json: byte order mark', () => gw.parseJsonForm(hex('efbbbf7b7d')), 'TW_E_JSON');
   expectStatus('json: tracestate over 4096 octets', () => gw.parseJsonForm('{"tracestate":"' + 'a'.repeat(4097) + '"}'), 'TW_E_TOO_LONG');
   // Mutation: the reader never fails with anything but a status.
-  let seed = 12345;
-  const rnd = (n) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
+  const rnd = xorshift(12345);
   const base = Buffer.from('{"a":[1,-2.5e3,{"b":null}],"trace_id":"' + tw.formatHex(T) + '","span_id":"' + tw.formatHex(S) + '","s":"\\u00e9\\n"}');
   let fine = true;
   for (let i = 0; i < 5000; i++) {

@@ -107,6 +107,9 @@ const F_TRACESTATE = 5;
 const F_BAGGAGE = 6;
 const KNOWN_WIRE_TYPE = [undefined, 2, 2, 0, 2, 2, 2];
 
+// The trace-flags bits tracewire gives meaning to (W3C Trace Context level 2).
+const FLAGS = Object.freeze({ SAMPLED: 0x01, RANDOM: 0x02 });
+
 // ---------------------------------------------------------------------------
 // Byte helpers
 // ---------------------------------------------------------------------------
@@ -473,6 +476,24 @@ function unknownFieldWellFormed(u) {
   }
 }
 
+// The value rules the encoder (§4.3 checks 2 to 5) and the decoder (§4.4.5)
+// share, in the order both apply them: id lengths, flags, presence, zero ids.
+function checkIdsAndFlags(traceId, spanId, correlationId, flags, tracestate) {
+  if (traceId.length !== 0 && traceId.length !== LIMITS.TRACE_ID_LEN) fail('TW_E_ID_LENGTH', 'trace-id');
+  if (spanId.length !== 0 && spanId.length !== LIMITS.SPAN_ID_LEN) fail('TW_E_ID_LENGTH', 'span-id');
+  if (correlationId.length !== 0 && correlationId.length !== LIMITS.CORRELATION_ID_LEN) {
+    fail('TW_E_ID_LENGTH', 'correlation-id');
+  }
+  if (flags > LIMITS.TRACE_FLAGS_MAX) fail('TW_E_FLAGS', 'trace-flags above 255');
+  if ((traceId.length !== 0) !== (spanId.length !== 0)) fail('TW_E_CONTEXT', 'trace-id without span-id or the reverse');
+  if (traceId.length === 0 && (flags !== 0 || tracestate.length !== 0)) {
+    fail('TW_E_CONTEXT', 'flags or tracestate without trace context');
+  }
+  if (traceId.length !== 0 && allZero(traceId)) fail('TW_E_ZERO_ID', 'trace-id');
+  if (spanId.length !== 0 && allZero(spanId)) fail('TW_E_ZERO_ID', 'span-id');
+  if (correlationId.length !== 0 && allZero(correlationId)) fail('TW_E_ZERO_ID', 'correlation-id');
+}
+
 /**
  * Normalises and checks header values in the order of §4.3.2 (checks 1 to 8),
  * then returns the normalised values and the encoded size (check 9 is left
@@ -501,23 +522,8 @@ function checkValues(values) {
     if (u && isBytes(u.bytes)) return u.bytes; // a decoded unknown-field record
     return fail('TW_E_ARG', 'unknown[' + i + '] must be a Uint8Array');
   });
-  // Check 2: id lengths.
-  if (traceId.length !== 0 && traceId.length !== LIMITS.TRACE_ID_LEN) fail('TW_E_ID_LENGTH', 'trace-id');
-  if (spanId.length !== 0 && spanId.length !== LIMITS.SPAN_ID_LEN) fail('TW_E_ID_LENGTH', 'span-id');
-  if (correlationId.length !== 0 && correlationId.length !== LIMITS.CORRELATION_ID_LEN) {
-    fail('TW_E_ID_LENGTH', 'correlation-id');
-  }
-  // Check 3: flags.
-  if (flags > LIMITS.TRACE_FLAGS_MAX) fail('TW_E_FLAGS', 'trace-flags above 255');
-  // Check 4: presence rules.
-  if ((traceId.length !== 0) !== (spanId.length !== 0)) fail('TW_E_CONTEXT', 'trace-id without span-id or the reverse');
-  if (traceId.length === 0 && (flags !== 0 || tracestate.length !== 0)) {
-    fail('TW_E_CONTEXT', 'flags or tracestate without trace context');
-  }
-  // Check 5: zero ids.
-  if (traceId.length !== 0 && allZero(traceId)) fail('TW_E_ZERO_ID', 'trace-id');
-  if (spanId.length !== 0 && allZero(spanId)) fail('TW_E_ZERO_ID', 'span-id');
-  if (correlationId.length !== 0 && allZero(correlationId)) fail('TW_E_ZERO_ID', 'correlation-id');
+  // Checks 2 to 5: id lengths, flags, presence, zero ids.
+  checkIdsAndFlags(traceId, spanId, correlationId, flags, tracestate);
   // Check 6: tracestate.
   if (tracestate.length !== 0) {
     const st = tracestateStatus(tracestate);
@@ -713,20 +719,8 @@ function decodeHeader(buf) {
     }
   }
 
-  // §4.4.5 final-value rules, in order.
-  if (traceId.length !== 0 && traceId.length !== LIMITS.TRACE_ID_LEN) fail('TW_E_ID_LENGTH', 'trace-id');
-  if (spanId.length !== 0 && spanId.length !== LIMITS.SPAN_ID_LEN) fail('TW_E_ID_LENGTH', 'span-id');
-  if (correlationId.length !== 0 && correlationId.length !== LIMITS.CORRELATION_ID_LEN) {
-    fail('TW_E_ID_LENGTH', 'correlation-id');
-  }
-  if (flags > LIMITS.TRACE_FLAGS_MAX) fail('TW_E_FLAGS', 'trace-flags above 255');
-  if ((traceId.length !== 0) !== (spanId.length !== 0)) fail('TW_E_CONTEXT', 'trace-id without span-id or the reverse');
-  if (traceId.length === 0 && (flags !== 0 || tracestate.length !== 0)) {
-    fail('TW_E_CONTEXT', 'flags or tracestate without trace context');
-  }
-  if (traceId.length !== 0 && allZero(traceId)) fail('TW_E_ZERO_ID', 'trace-id');
-  if (spanId.length !== 0 && allZero(spanId)) fail('TW_E_ZERO_ID', 'span-id');
-  if (correlationId.length !== 0 && allZero(correlationId)) fail('TW_E_ZERO_ID', 'correlation-id');
+  // §4.4.5 final-value rules, in order: the encoder's checks 2 to 5.
+  checkIdsAndFlags(traceId, spanId, correlationId, flags, tracestate);
 
   // Rule 5 and §4.5: drop an invalid tracestate or baggage (checks 2 and 3;
   // check 1 cannot fail here, the occurrence rule already bounded it).
@@ -1006,6 +1000,7 @@ module.exports = {
   STATUS,
   LIMITS,
   WIRE_VERSION,
+  FLAGS,
   TracewireError,
   statusClass,
   statusName: (status) => STATUS_NAME.get(status),
@@ -1030,6 +1025,10 @@ module.exports = {
   builtinRandom,
   // Internals shared with the chapter 10 and 11 modules (processing.js, textops.js, gateway.js).
   internal: {
+    F_SPAN_ID,
+    F_TRACE_FLAGS,
+    F_CORRELATION_ID,
+    F_TRACESTATE,
     fail,
     EMPTY,
     allZero,
